@@ -1,0 +1,133 @@
+"""Events the drivers feed to the ACD core, in the past tense.
+
+``acd.events.CallQueued`` is the *request* "this call has been routed to queue Q"; the
+core answers with commands and records what it did as :mod:`queues.records` facts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class CallQueued:
+    """The IVR (or a transfer) routed a call to a queue."""
+
+    call_id: str
+    queue: str
+    priority: int = 0
+    """Absolute priority class: a higher class is always served first."""
+    points: int = 0
+    """Relative priority points (transferred calls jump ahead by this much)."""
+    caller: str = ""
+    """Calling number, kept for callbacks and reports."""
+    since: float | None = None
+    """When the caller's wait started, if before now (a transfer keeps its wait)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallerHungUp:
+    """The caller's leg ended (in line: an abandon; connected: the end of the call)."""
+
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackRequested:
+    """The caller asked to be called back and hung up; the call keeps its place."""
+
+    call_id: str
+    number: str = ""
+    """Number to call back; empty means the number presented."""
+
+
+@dataclass(frozen=True, slots=True)
+class AgentAnswered:
+    """The agent picked up the call offered to them."""
+
+    call_id: str
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class OfferFailed:
+    """The agent's leg failed before answer: ``busy``, ``declined``, ``error``, ``no_answer``."""
+
+    call_id: str
+    agent_id: str
+    reason: str = "no_answer"
+
+
+@dataclass(frozen=True, slots=True)
+class AgentHungUp:
+    """The agent ended a connected call."""
+
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLoggedIn:
+    """An agent logged in; ``skills`` (skill -> level 1–10) replaces the configured ones."""
+
+    agent_id: str
+    skills: dict[str, int] | None = field(default=None, hash=False)
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLoggedOut:
+    """An agent logged out (applied after the current call and wrap-up if busy)."""
+
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgentPaused:
+    """An agent paused with a reason (applied after the current call if busy)."""
+
+    agent_id: str
+    reason: str = "pause"
+
+
+@dataclass(frozen=True, slots=True)
+class AgentResumed:
+    """An agent made themselves available (ends a pause or a wrap-up early)."""
+
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class WrapUpExtended:
+    """An agent in wrap-up asked for more time."""
+
+    agent_id: str
+    extra_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSkillsChanged:
+    """A supervisor changed an agent's skills (skill -> level 1–10)."""
+
+    agent_id: str
+    skills: dict[str, int] = field(hash=False)
+
+
+@dataclass(frozen=True, slots=True)
+class DayStarted:
+    """A new day began: per-day counters (calls today) start again from zero."""
+
+
+Event = (
+    CallQueued
+    | CallerHungUp
+    | CallbackRequested
+    | AgentAnswered
+    | OfferFailed
+    | AgentHungUp
+    | AgentLoggedIn
+    | AgentLoggedOut
+    | AgentPaused
+    | AgentResumed
+    | WrapUpExtended
+    | AgentSkillsChanged
+    | DayStarted
+)

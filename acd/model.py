@@ -1,0 +1,74 @@
+"""The mutable state the ACD core keeps for each agent and each call it holds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from queues.line import Entry
+from queues.records import AgentState
+
+#: States in which an agent counts as logged in / as staffed (logged in and not paused).
+LOGGED_IN: frozenset[AgentState] = frozenset(
+    {"available", "ringing", "on_call", "wrap_up", "paused"}
+)
+STAFFED: frozenset[AgentState] = frozenset({"available", "ringing", "on_call", "wrap_up"})
+
+
+@dataclass(frozen=True, slots=True)
+class AgentConfig:
+    """An agent as configured: identity and skills (skill -> level, 1 to 10)."""
+
+    agent_id: str
+    skills: dict[str, int] = field(default_factory=dict, hash=False)
+    name: str = ""
+
+
+@dataclass(slots=True)
+class Agent:
+    """One agent's live state."""
+
+    agent_id: str
+    skills: dict[str, int]
+    order: int
+    """Registration order: the round-robin order and the last tie-breaker."""
+    state: AgentState = "logged_out"
+    reason: str = ""
+    since: float = 0.0
+    """When the current state began."""
+    idle_since: float = 0.0
+    """When the agent last became available (longest-idle strategy)."""
+    calls_today: int = 0
+    call_id: str | None = None
+    queue: str | None = None
+    until: float | None = None
+    """Deadline of the ring timer (ringing) or of the wrap-up (wrap_up)."""
+    pending: tuple[AgentState, str] | None = None
+    """A pause or log-out asked for while busy, applied when the agent is free."""
+    eligible: dict[str, int] = field(default_factory=dict)
+    """Queue name -> earliest escalation stage at which this agent may take its calls."""
+
+
+@dataclass(slots=True)
+class Call:
+    """One call the ACD holds: waiting, being offered, or connected to an agent."""
+
+    call_id: str
+    queue: str
+    priority: int
+    points: int
+    caller: str
+    since: float
+    """Start of the caller's wait (first queue entry); waits are measured from it."""
+    queued_at: float
+    """Entry into the current queue (max wait and escalation count from it)."""
+    entry: Entry
+    """Place in line; kept while offered so the call can come back to it."""
+    state: str = "waiting"
+    """``waiting``, ``offered`` or ``connected``."""
+    agent_id: str | None = None
+    callback: bool = False
+    callback_number: str = ""
+    answered_at: float | None = None
+    max_wait_at: float | None = None
+    escalate_at: float | None = None
+    announce_at: float | None = None

@@ -1,0 +1,1 @@
+"""The asyncio runtime and the ``accueil`` command."""

@@ -1,0 +1,1 @@
+"""Supervision: the FastAPI app, the live feed and the KPI reports."""

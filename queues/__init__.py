@@ -1,0 +1,4 @@
+"""Pure waiting-line machinery, queue rules and the KPI engine (standard library only).
+
+Nothing here does I/O or reads a clock: every function that needs the time takes ``now``.
+"""

@@ -1,0 +1,255 @@
+"""The call event stream: what happened to each call and each agent, in the past tense.
+
+Every figure accueil shows (live dashboard, reports, the simulator) is computed from these
+records by :mod:`queues.kpi` and by nothing else. The IVR emits the records of a call's life
+before the queue (received, informed, dissuaded, left in the IVR); the ACD emits the rest.
+Each record carries ``at``, the driver's clock in seconds (Unix time in the live engine).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Literal
+
+IvrOutcome = Literal["hangup", "message", "transfer", "closed", "error"]
+AgentState = Literal["logged_out", "available", "ringing", "on_call", "wrap_up", "paused"]
+EndedBy = Literal["caller", "agent", "engine"]
+
+
+@dataclass(frozen=True, slots=True)
+class CallReceived:
+    """A call reached an entry point of the engine (counts in *calls received*)."""
+
+    at: float
+    call_id: str
+    caller: str = ""
+    """Calling number as presented on the trunk (kept for callbacks and redial matching)."""
+    entry: str = ""
+    """Entry point (dialled number) the call arrived on."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallInformed:
+    """The caller heard the "file 0" message (counts in *calls informed*)."""
+
+    at: float
+    call_id: str
+    message_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CallDissuaded:
+    """The "file 0" message in dissuasion mode hung up on the caller (a lost call)."""
+
+    at: float
+    call_id: str
+    message_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CallLeftIvr:
+    """The call ended in the IVR without reaching a queue.
+
+    ``hangup``: the caller hung up before the menu was done (not an abandon: no service was
+    chosen yet); ``message``: an information message then hang-up; ``transfer``: sent to an
+    external number; ``closed``: the closed message outside opening hours; ``error``.
+    """
+
+    at: float
+    call_id: str
+    outcome: IvrOutcome
+
+
+@dataclass(frozen=True, slots=True)
+class CallQueued:
+    """The call was offered to a queue (joined its waiting line).
+
+    The first ``CallQueued`` of a call is its queue entry: waits are measured from it.
+    A call overflowing to another queue gets a second one with ``overflow_from`` set.
+    """
+
+    at: float
+    call_id: str
+    queue: str
+    priority: int = 0
+    caller: str = ""
+    overflow_from: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CallRejected:
+    """The queue refused the call at the door (full, or no agent by its join rule): lost."""
+
+    at: float
+    call_id: str
+    queue: str
+    reason: Literal["queue_full", "no_agents"]
+    action: str = ""
+    """Fallback action the driver ran instead."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallOffered:
+    """The ACD chose an agent and made the agent's phone ring."""
+
+    at: float
+    call_id: str
+    queue: str
+    agent_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallOfferFailed:
+    """The agent did not take the offered call; the call went back to its place."""
+
+    at: float
+    call_id: str
+    queue: str
+    agent_id: str
+    reason: str
+    """``no_answer`` (ring timeout), ``busy``, ``declined``, ``error``, ``logged_out``."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallAnswered:
+    """An agent picked up. Counted now, not when the call ends."""
+
+    at: float
+    call_id: str
+    queue: str
+    agent_id: str
+    wait_s: float
+    """Seconds from the call's first queue entry to this pickup."""
+    callback: bool = False
+    """The caller had asked to be called back and kept their place (virtual wait)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallAbandoned:
+    """The caller hung up after choosing a service and before an agent picked up."""
+
+    at: float
+    call_id: str
+    queue: str
+    wait_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class CallOverflowed:
+    """The call left this queue by a rule: to another queue, or to a fallback action.
+
+    ``reason``: ``max_wait`` (queue timeout) or ``no_agents`` (the leave rule). When
+    ``to_queue`` is ``None`` the call left the ACD for ``action``: it *timed out*.
+    """
+
+    at: float
+    call_id: str
+    queue: str
+    reason: Literal["max_wait", "no_agents"]
+    to_queue: str | None = None
+    action: str = ""
+    wait_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackRequested:
+    """The caller hung up asking to be called back; a virtual entry keeps their place."""
+
+    at: float
+    call_id: str
+    queue: str
+    number: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecovered:
+    """A lost call was renewed: the callback reached the caller (T2-IQ04)."""
+
+    at: float
+    call_id: str
+    how: Literal["callback", "redial"] = "callback"
+
+
+@dataclass(frozen=True, slots=True)
+class CallEnded:
+    """An answered call finished (talk time ends here)."""
+
+    at: float
+    call_id: str
+    queue: str
+    agent_id: str
+    by: EndedBy
+
+
+@dataclass(frozen=True, slots=True)
+class AgentStateChanged:
+    """An agent changed state; every change is recorded."""
+
+    at: float
+    agent_id: str
+    state: AgentState
+    reason: str = ""
+    """Pause reason (``no answer`` after a ring-no-answer, or the supervisor's)."""
+    queue: str = ""
+    """Queue of the call for ``ringing``, ``on_call`` and ``wrap_up``."""
+    call_id: str = ""
+
+
+Record = (
+    CallReceived
+    | CallInformed
+    | CallDissuaded
+    | CallLeftIvr
+    | CallQueued
+    | CallRejected
+    | CallOffered
+    | CallOfferFailed
+    | CallAnswered
+    | CallAbandoned
+    | CallOverflowed
+    | CallbackRequested
+    | CallRecovered
+    | CallEnded
+    | AgentStateChanged
+)
+
+RECORD_TYPES: dict[str, type[Record]] = {
+    cls.__name__: cls
+    for cls in (
+        CallReceived,
+        CallInformed,
+        CallDissuaded,
+        CallLeftIvr,
+        CallQueued,
+        CallRejected,
+        CallOffered,
+        CallOfferFailed,
+        CallAnswered,
+        CallAbandoned,
+        CallOverflowed,
+        CallbackRequested,
+        CallRecovered,
+        CallEnded,
+        AgentStateChanged,
+    )
+}
+
+
+def to_dict(record: Record) -> dict[str, Any]:
+    """Plain, JSON-able form of a record, with its type under ``"type"``."""
+    out = asdict(record)
+    out["type"] = type(record).__name__
+    return out
+
+
+def from_dict(data: dict[str, Any]) -> Record:
+    """Inverse of :func:`to_dict`; raises ``ValueError`` naming what is wrong."""
+    kind = data.get("type")
+    cls = RECORD_TYPES.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        raise ValueError(f"unknown record type {kind!r}")
+    names = {f.name for f in fields(cls)}
+    try:
+        return cls(**{k: v for k, v in data.items() if k in names})
+    except TypeError as exc:
+        raise ValueError(f"{kind}: {exc}") from None

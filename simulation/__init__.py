@@ -1,0 +1,1 @@
+"""Load simulation and analytic queueing models (Erlang C / Erlang A) for staffing."""
