@@ -334,14 +334,11 @@ class Acd:
         now: float,
         overflow_from: str | None,
     ) -> None:
-        refusal = self._refusal(queue)
+        refusal = None if overflow_from is not None else self._refusal(queue)
         if refusal is not None:
-            if overflow_from is None:
-                self._records.append(rec.CallRejected(now, call_id, queue.name, refusal,
-                                                      queue.fallback))
-                self._out.append(RejectCall(call_id, queue.name, queue.fallback, refusal))
-            else:
-                self._leave_to_fallback(call_id, self.queues[overflow_from], now, since, refusal)
+            self._records.append(rec.CallRejected(now, call_id, queue.name, refusal,
+                                                  queue.fallback))
+            self._out.append(RejectCall(call_id, queue.name, queue.fallback, refusal))
             return
         self._seq += 1
         key = make_key(origin.priority, since, origin.points, queue.aging_s_per_point, self._seq)
@@ -395,7 +392,8 @@ class Acd:
         del self.calls[call.call_id]
         queue = self.queues[call.queue]
         target = queue.overflow_to
-        if target is None:
+        if target is None or self._refusal(self.queues[target]) is not None:
+            # nowhere to go, or the overflow queue would refuse the caller: fallback
             self._leave_to_fallback(call.call_id, queue, now, call.since, reason)
             return
         self._records.append(
