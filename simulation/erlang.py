@@ -466,10 +466,7 @@ def _erlang_a_from_b(
 ) -> ErlangAResult:
     load = arrival_rate_per_s * aht_s
     if arrival_rate_per_s == 0:
-        return ErlangAResult(
-            load, agents, sl_threshold_s, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0,
-            0.0, 0.0, 0.0, 0.0, 1,
-        )  # fmt: skip
+        return _idle_erlang_a(agents, sl_threshold_s)
     theta = 1.0 / patience_mean_s
     c_mu = agents / aht_s
     weights, log_scale = _queue_weights(arrival_rate_per_s, c_mu, theta, max_states)
@@ -499,6 +496,29 @@ def _erlang_a_from_b(
         asa_served=k * s.served_wait / answered,
         mean_wait_all=mean_queue / arrival_rate_per_s,
         mean_queue=mean_queue,
-        occupancy=load * answered / agents,
+        occupancy=min(1.0, load * answered / agents),  # rounding can exceed 1 by an ulp
         truncation_states=len(weights),
+    )
+
+
+def _idle_erlang_a(agents: int, sl_threshold_s: float) -> ErlangAResult:
+    """No traffic: nobody waits, and the ratios over offered calls take their limits."""
+    return ErlangAResult(
+        offered_load=0.0,
+        agents=agents,
+        sl_threshold_s=sl_threshold_s,
+        p_wait=0.0,
+        p_abandon=0.0,
+        p_abandon_check_little=0.0,
+        answer_rate=1.0,
+        sl_offered=1.0,
+        sl_answered=1.0,
+        sl_excl_short_ab=1.0,
+        p_W_le_t=1.0,
+        p_abandon_within_t=0.0,
+        asa_served=0.0,
+        mean_wait_all=0.0,
+        mean_queue=0.0,
+        occupancy=0.0,
+        truncation_states=1,
     )
