@@ -446,6 +446,8 @@ class OpeningHours:
         range bound. If nothing changes within ``horizon_days``, returns
         ``ts + horizon_days * 86400`` — a deadline to look again, not a boundary.
         """
+        if horizon_days < 1:
+            raise ValueError(f"horizon_days: must be at least 1, got {horizon_days!r}")
         current = self.classify(ts)
         first_day = datetime.fromtimestamp(ts, self._tz).date() - timedelta(days=1)
         best: float | None = None
