@@ -1,0 +1,57 @@
+"""The ``accueil`` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+#: Packages that add their own sub-commands through a ``register(subparsers)`` function.
+PLUGINS = ("simulation.cli", "ivr.cli")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="accueil", description="accueil — an open-source contact-center engine")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    demo = sub.add_parser("demo", help="run a short demonstration: engine, synthetic load, KPIs")
+    demo.add_argument("--duration", type=float, default=30.0,
+                      help="wall-clock seconds to run (default 30)")
+    demo.add_argument("--speed", type=float, default=60.0,
+                      help="how much faster than real time the centre runs (default 60)")
+    demo.add_argument("--seed", type=int, default=1, help="random seed of the synthetic load")
+    demo.set_defaults(func=_demo)
+    for name in PLUGINS:
+        module = importlib.import_module(name)
+        module.register(sub)
+    return parser
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from live.demo import run_demo
+
+    if args.duration <= 0 or args.speed <= 0:
+        print("accueil demo: --duration and --speed must be > 0", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(run_demo(args.duration, args.speed, args.seed))
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
