@@ -10,6 +10,7 @@ import asyncio
 import sys
 import time
 from dataclasses import dataclass
+from typing import TextIO
 
 import numpy as np
 
@@ -58,7 +59,7 @@ class DemoResult:
 
 
 async def run_demo(
-    duration_s: float, speed: float, seed: int, out=sys.stdout  # type: ignore[no-untyped-def]
+    duration_s: float, speed: float, seed: int, out: TextIO = sys.stdout
 ) -> DemoResult:
     """Run ``duration_s`` wall seconds of accelerated traffic and return the KPIs."""
     config, loads = demo_config()
@@ -105,7 +106,9 @@ def kpi_table(result: DemoResult) -> str:
         for _, report in scopes:
             i = report.indicator(name)
             row += f"{_fmt(i.value, i.unit):>12}"
-        target = "" if ind.target is None else f"  target {ind.comparison} {_fmt(ind.target, ind.unit)}"
+        target = ""
+        if ind.target is not None:
+            target = f"  target {ind.comparison} {_fmt(ind.target, ind.unit)}"
         met = "" if ind.met is None else ("  met" if ind.met else "  MISSED")
         lines.append(row + target + met)
     return "\n".join(lines)
