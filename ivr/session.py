@@ -80,7 +80,9 @@ from queues.records import (
 )
 
 Phase = Literal["new", "ringing", "playing", "waiting", "done"]
-Outcome = Literal["queued", "dissuaded", "hangup", "message", "transfer", "closed", "error"]
+Outcome = Literal[
+    "queued", "dissuaded", "hangup", "abandoned", "message", "transfer", "closed", "error"
+]
 """How a session ended: queued, dissuaded, or the ``CallLeftIvr`` outcome."""
 
 MAX_TYPEAHEAD = 32
@@ -135,6 +137,8 @@ class IvrSession:
         self._failures = 0
         self._digits = ""
         self._closed = False
+        self._chose = False
+        """A menu choice was made: hanging up from now on is an abandon (contract rule)."""
         self._dissuading: File0Message | None = None
 
     # -- the driver's interface ---------------------------------------------------------
@@ -362,7 +366,9 @@ class IvrSession:
             self._records.append(CallDissuaded(now, self.call_id, self._dissuading.id))
             self._finish("dissuaded")
             return
-        outcome: IvrOutcome = "closed" if self._closed else "hangup"
+        outcome: IvrOutcome = (
+            "closed" if self._closed else "abandoned" if self._chose else "hangup"
+        )
         self._records.append(CallLeftIvr(now, self.call_id, outcome))
         self._finish(outcome)
 
@@ -406,6 +412,7 @@ class IvrSession:
         if target is None:
             self._menu_fail(node, node.invalid, now)
         else:
+            self._chose = True
             self._go(target, now)
 
     def _menu_fail(self, node: MenuNode, feedback: str | None, now: float) -> None:

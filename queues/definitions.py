@@ -30,14 +30,17 @@ COUNTS: Mapping[str, str] = {
     "a CallQueued for that queue). A call rejected at a queue's door did not enter it and is "
     "not offered there",
     "answered": "calls answered (CallAnswered), counted at pickup, before the call ends",
-    "abandoned": "calls abandoned: the caller hung up in the queue (CallAbandoned)",
+    "abandoned": "calls abandoned: the caller hung up after choosing a service and before an "
+    "agent picked up — in the queue (CallAbandoned) or in the IVR after the menu "
+    "(CallLeftIvr 'abandoned', overall only: no queue was reached)",
     "timed_out": "calls that left the queue by a rule for a fallback action "
     "(CallOverflowed without to_queue)",
     "overflowed": "per queue only: calls that left the queue for another queue (CallOverflowed "
     "with to_queue); not final overall, the call goes on in the other queue",
     "rejected": "calls refused at a queue's door (CallRejected): lost, never offered there",
     "dissuaded": "calls hung up on by the file 0 message in dissuasion mode (CallDissuaded)",
-    "left_ivr": "calls that ended in the IVR (CallLeftIvr: hangup, message, transfer, closed, "
+    "left_ivr": "calls that ended in the IVR other than by an abandon (CallLeftIvr: hangup "
+    "before any menu choice, message, transfer, closed, "
     "error)",
     "lost": "lost calls = abandoned + rejected + dissuaded",
     "answered_within": "calls answered with wait_s ≤ the service-level threshold (inclusive); "

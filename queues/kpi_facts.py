@@ -18,6 +18,7 @@ REJECTED: Final = "rejected"
 DISSUADED: Final = "dissuaded"
 IVR_OUTCOMES: Final = {
     "hangup": "ivr_hangup",
+    "abandoned": ABANDONED,
     "message": "ivr_message",
     "transfer": "ivr_transfer",
     "closed": "closed",
@@ -26,7 +27,8 @@ IVR_OUTCOMES: Final = {
 #: Final for one queue only: the call left it for another queue.
 OVERFLOWED: Final = "overflowed"
 LOST: Final = frozenset({ABANDONED, REJECTED, DISSUADED})
-_LEFT_IVR: Final = frozenset(IVR_OUTCOMES.values())
+#: IVR endings counted in ``left_ivr``; a hang-up after the menu is an abandon instead.
+_LEFT_IVR: Final = frozenset(IVR_OUTCOMES.values()) - {ABANDONED}
 
 
 class Counters(NamedTuple):

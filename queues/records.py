@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal
 
-IvrOutcome = Literal["hangup", "message", "transfer", "closed", "error"]
+IvrOutcome = Literal["hangup", "abandoned", "message", "transfer", "closed", "error"]
 AgentState = Literal["logged_out", "available", "ringing", "on_call", "wrap_up", "paused"]
 EndedBy = Literal["caller", "agent", "engine"]
 
@@ -50,9 +50,11 @@ class CallDissuaded:
 class CallLeftIvr:
     """The call ended in the IVR without reaching a queue.
 
-    ``hangup``: the caller hung up before the menu was done (not an abandon: no service was
-    chosen yet); ``message``: an information message then hang-up; ``transfer``: sent to an
-    external number; ``closed``: the closed message outside opening hours; ``error``.
+    ``hangup``: the caller hung up before choosing anything in a menu (not an abandon: no
+    service was chosen yet); ``abandoned``: the caller hung up in the IVR *after* the menu
+    (a choice made, no queue reached yet), which the contract counts as abandoned;
+    ``message``: an information message then hang-up; ``transfer``: sent to an external
+    number; ``closed``: the closed message outside opening hours; ``error``.
     """
 
     at: float

@@ -397,3 +397,15 @@ def test_an_unknown_number_is_refused_unless_a_catch_all_serves_it() -> None:
     assert call.session.entry == "anything"
     assert call.session.entry_point.number == "*"
     assert call.records[0] == rec.CallReceived(MONDAY_10, "c1", "0600000000", "anything")
+
+
+def test_hanging_up_after_a_menu_choice_is_an_abandon() -> None:
+    # The contract counts a caller who chose a service and hung up in the IVR (here while
+    # typing a file number) as abandoned; before any choice it is a plain IVR hang-up.
+    call = Call.start(BASIC)
+    call.finish()  # welcome played, the menu prompt starts
+    call.press("2")  # -> collect the file number
+    call.press("12")
+    call.hangup()
+    assert left(call) == "abandoned"
+    assert call.session.outcome == "abandoned"

@@ -335,3 +335,18 @@ def test_empty_denominators_give_no_value_and_no_verdict() -> None:
 def test_feeding_something_else_than_a_record_is_refused() -> None:
     with pytest.raises(KpiError, match="not a record"):
         KpiEngine().feed("CallQueued")  # type: ignore[arg-type]
+
+
+def test_an_ivr_abandon_after_the_menu_is_abandoned_and_lost_not_left_ivr() -> None:
+    from queues.kpi import KpiEngine
+    from queues.records import CallLeftIvr, CallReceived
+
+    kpi = KpiEngine(interval_s=900)
+    kpi.feed(CallReceived(10.0, "a", "+331", "100"))
+    kpi.feed(CallLeftIvr(30.0, "a", "abandoned"))
+    kpi.feed(CallReceived(11.0, "b", "+332", "100"))
+    kpi.feed(CallLeftIvr(20.0, "b", "hangup"))
+    counts = kpi.counts(0, 900)
+    # a: abandoned and lost (1 of 2 received: GAP02 = 0.5); b: a plain IVR hang-up
+    assert (counts.received, counts.abandoned, counts.lost, counts.left_ivr) == (2, 1, 1, 1)
+    assert kpi.report(0, 900).value("GAP02") == 0.5
