@@ -57,6 +57,11 @@ class Activation:
         if self.entries is not None and not self.entries:
             raise File0Error("entries: give at least one entry point, or None for all")
 
+    @property
+    def prompt(self) -> str:
+        """What the IVR plays (``ivr.file0_api.File0Message``): the recording, else the text."""
+        return self.audio or self.text
+
     def is_active(self, now: float) -> bool:
         """Switched on at ``now``: requested, not switched off, not expired."""
         if now < self.requested_at:
@@ -159,6 +164,8 @@ class File0:
 
     def active_for(self, entry: str, now: float) -> Activation | None:
         """The activation a call arriving on ``entry`` at ``now`` hears (the latest request).
+
+        This is an ``ivr.file0_api.File0Provider``: give ``board.active_for`` to the IVR.
 
         A dissuasion message wins over an information one: a caller told not to call is not
         also let through by an older information message.
