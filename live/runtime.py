@@ -24,6 +24,9 @@ log = logging.getLogger("accueil.runtime")
 
 RecordSink = Callable[[rec.Record], None]
 
+#: Trace marker: the runtime ran the core's due timers (``acd.on_timer``).
+TIMERS_DUE = "timers due"
+
 
 class Telephony(Protocol):
     """Carries out the core's commands (rings agents, plays messages, hangs up...)."""
@@ -85,23 +88,29 @@ class Runtime:
         return ok
 
     def _step(self, event: ev.Event | None, now: float) -> bool:
+        trace = self._trace
         if event is None:
             commands = self.acd.on_timer(now)
+            if trace is not None:
+                trace(now, TIMERS_DUE)
         else:
-            if self._trace is not None:
-                self._trace(now, event)
             try:
                 commands = self.acd.handle(event, now)
             except AcdError as exc:
                 log.warning("event refused: %s (%s)", event, exc)
-                if self._trace is not None:
-                    self._trace(now, f"refused: {exc}")
+                if trace is not None:
+                    trace(now, event)
+                    trace(now, f"refused: {exc}")
                 return False
-        for record in self.acd.pop_records():
+            if trace is not None:
+                trace(now, event)
+        records = self.acd.pop_records()
+        if trace is not None:
+            for command in commands:
+                trace(now, command)
+        for record in records:
             self.record(record)
         for command in commands:
-            if self._trace is not None:
-                self._trace(now, command)
             self.telephony.execute(command, now)
         return True
 

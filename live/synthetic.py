@@ -87,7 +87,11 @@ class SyntheticTelephony:
         if isinstance(command, OfferCall):
             self.ringing.add((command.call_id, command.agent_id))
             delay = self.answer_delay_s(command.agent_id)
-            self.scheduler.call_at(now + delay, partial(self._pick_up, command))
+            if delay <= 0:
+                self._pick_up(command)  # picked up at once: applied right after this batch
+            elif delay < command.ring_timeout_s:
+                self.scheduler.call_at(now + delay, partial(self._pick_up, command))
+            # else the agent never picks up: the core's ring timer sends CancelOffer
         elif isinstance(command, CancelOffer):
             self.ringing.discard((command.call_id, command.agent_id))
         elif isinstance(command, (RouteToFallback, RejectCall)):

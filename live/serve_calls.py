@@ -1,0 +1,517 @@
+"""Each call's life in ``accueil serve``: SIP events in, IVR and ACD commands out.
+
+:class:`Calls` is the application the SIP transport hands endpoint events to, and the
+telephony adapter the ACD runtime hands its commands to. For every call it holds one
+:class:`Call`: the IVR session while the caller is in the menus, the media leg, the SDP,
+and the single timer of the session.
+
+The call's phases: ``setup`` (a media port is being bound) → ``ivr`` (the session drives:
+ring, answer, prompts, digits) → ``queued`` (the ACD holds the caller, who hears music on
+hold or silence) or ``transfer`` (REFER sent, waiting for the NOTIFY) → ``ending`` (we sent
+BYE, or are playing a queue's fallback message before it) → gone. A caller's BYE or CANCEL
+at any phase reaches whoever holds the call: the session (``CallerHungUp``) or the ACD.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from acd import commands as acd_cmd
+from acd import events as acd_ev
+from ivr import commands as ivr_cmd
+from ivr.errors import IvrError
+from ivr.events import CallerHungUp, DigitReceived, Event, PromptFinished
+from ivr.service import IvrService
+from ivr.session import IvrSession
+from live.media import Leg, MediaEngine, MediaError
+from live.scheduler import Handle, Scheduler
+from live.serve_prompts import PromptBank
+from queues.records import Record
+from sip import events as sip_ev
+from sip.sdp import Negotiated, Origin, SdpError, SessionDescription, answer, revise
+from sip.sdp import offer as sdp_offer
+from sip.uas import SipEndpoint
+
+__all__ = ["Call", "Calls"]
+
+log = logging.getLogger("accueil.calls")
+
+#: How long we wait for the NOTIFY of a transfer before hanging up anyway.
+TRANSFER_TIMEOUT_S = 32.0
+
+
+@dataclass(eq=False, slots=True)
+class Call:
+    """One call the server holds."""
+
+    call_id: str
+    caller: str
+    called: str
+    arrived: float
+    source: tuple[str, int] | None = None
+    """Where the INVITE came from (the trunk): transfers to a bare number go there."""
+    phase: str = "setup"
+    session: IvrSession | None = None
+    leg: Leg | None = None
+    local_sdp: SessionDescription | None = None
+    negotiated: Negotiated | None = None
+    answered: bool = False
+    playing: str | None = None
+    """Name of the IVR prompt playing (for ``PromptFinished``)."""
+    timer: Handle | None = None
+    timer_at: float | None = None
+    queue: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Calls:
+    """Every call in progress; see the module docstring.
+
+    ``endpoint`` is the :class:`~sip.uas.SipEndpoint`; ``flush`` sends what it queued
+    (:meth:`live.sip_transport.SipTransport.flush`); ``submit`` feeds the ACD runtime and
+    ``record`` publishes IVR records (:class:`live.runtime.Runtime`).
+    """
+
+    def __init__(self, endpoint: SipEndpoint, media: MediaEngine, ivr: IvrService,
+                 prompts: PromptBank, clock: Scheduler, media_address: str) -> None:
+        self.endpoint = endpoint
+        self.media = media
+        self.ivr = ivr
+        self.prompts = prompts
+        self.clock = clock
+        self.media_address = media_address
+        self.flush: Callable[[], None] = lambda: None
+        self.submit: Callable[[acd_ev.Event], object] = lambda event: None
+        self.record: Callable[[Record], None] = lambda record: None
+        self.calls: dict[str, Call] = {}
+        self.draining = False
+        self.retry_after_s = 120
+        """Retry-After of the 503 answered while stopping or out of RTP ports."""
+        self.refused = 0
+        self.total = 0
+        self.stats: Counter[str] = Counter()
+        """Call events seen, by name (``arrived``, ``answered``, ``digit_info``...)."""
+        self._session_id = secrets.randbelow(2**40)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def _note(self, event: str, call_id: str, **fields: object) -> None:
+        """Count a call event and log its line."""
+        self.stats[event] += 1
+        _log(event, call_id, **fields)
+
+    # ------------------------------------------------------------------ SIP events
+
+    def on_event(self, event: Any) -> None:
+        """One endpoint event (the transport calls this, then flushes)."""
+        handler = self._handlers.get(type(event))
+        if handler is not None:
+            handler(self, event)
+        else:
+            log.debug("event=ignored type=%s", type(event).__name__)
+
+    def _arrived(self, event: sip_ev.CallArrived) -> None:
+        now = self.clock.now()
+        call_id = event.call_id
+        self._note("arrived", call_id, caller=event.caller, called=event.called_user,
+             source=_addr(event.source))
+        if self.draining:
+            self._refuse(call_id, 503, now, "shutting down")
+            return
+        if call_id in self.calls:
+            return  # the endpoint absorbs retransmissions; never two calls for one Call-ID
+        if not self.ivr.serves(event.called_user):
+            self._refuse(call_id, 404, now, "no entry point")
+            return
+        offer = None
+        if event.sdp_offer:
+            try:
+                offer = SessionDescription.parse(event.sdp_offer)
+            except SdpError as exc:
+                self._refuse(call_id, exc.status_hint, now, f"SDP: {exc}")
+                return
+        call = Call(call_id, event.caller, event.called_user, now, _source(event.source))
+        self.calls[call_id] = call
+        self.total += 1
+        self._spawn(self._setup(call, offer))
+
+    async def _setup(self, call: Call, offer: SessionDescription | None) -> None:
+        try:
+            leg = await self.media.open_leg(name=call.call_id)
+        except (OSError, MediaError) as exc:
+            log.error("call=%s event=no_media reason=%r", call.call_id, str(exc))
+            self._drop(call)
+            self._refuse(call.call_id, 503, self.clock.now(), "no RTP port")
+            return
+        if call.phase != "setup":  # the caller cancelled while the port was being bound
+            self.media.close_leg(leg)
+            return
+        now = self.clock.now()
+        self._session_id += 1
+        origin = Origin("accueil", str(self._session_id), 1, self.media_address)
+        try:
+            if offer is None:  # late offer: ours goes in the 200; RTP latching finds the peer
+                call.local_sdp = sdp_offer(self.media_address, leg.port, origin)
+            else:
+                call.local_sdp, call.negotiated = answer(offer, self.media_address, leg.port,
+                                                         origin)
+        except SdpError as exc:
+            self.media.close_leg(leg)
+            self._drop(call)
+            self._refuse(call.call_id, exc.status_hint, now, f"SDP: {exc}")
+            return
+        call.leg = leg
+        leg.on_digit = lambda _leg, digit: self._digit(call, digit)
+        try:
+            session = self.ivr.new_session(call.call_id, call.caller, call.called, call.arrived)
+            commands = session.start(now)
+        except IvrError as exc:  # a file 0 message that cannot play: serve the menu anyway
+            log.error("call=%s event=file0_error reason=%r", call.call_id, str(exc))
+            session = IvrSession(self.ivr.tree, call.call_id, call.caller, call.called,
+                                 call.arrived)
+            commands = session.start(now)
+        call.session = session
+        call.phase = "ivr"
+        self._run(call, commands, now)
+
+    def _refuse(self, call_id: str, status: int, now: float, reason: str) -> None:
+        self.refused += 1
+        self._note("refused", call_id, status=status, reason=reason)
+        retry = self.retry_after_s if status == 503 else None
+        self.endpoint.reject(call_id, status, now, retry_after=retry)
+        self.flush()
+
+    def _caller_left(self, event: sip_ev.CallHungUp | sip_ev.CallCancelled) -> None:
+        call = self.calls.get(event.call_id)
+        if call is None:
+            return
+        now = self.clock.now()
+        self._note("caller_hung_up" if isinstance(event, sip_ev.CallHungUp) else "cancelled",
+             call.call_id, phase=call.phase)
+        if call.phase == "ivr" and call.session is not None:
+            self._feed(call, CallerHungUp(), now)
+        elif call.phase == "queued":
+            self.submit(acd_ev.CallerHungUp(call.call_id))
+        self._drop(call)
+
+    def _ack_timed_out(self, event: sip_ev.CallAckTimedOut) -> None:
+        """Our 200 was never acknowledged: the endpoint ended the call (and sent BYE)."""
+        call = self.calls.get(event.call_id)
+        if call is None:
+            return
+        self._note("ack_timeout", call.call_id, phase=call.phase)
+        if call.phase == "ivr" and call.session is not None:
+            self._feed(call, CallerHungUp(), self.clock.now())
+        elif call.phase == "queued":
+            self.submit(acd_ev.CallerHungUp(call.call_id))
+        self._drop(call)
+
+    def _hung_up(self, event: sip_ev.HangUpCompleted) -> None:
+        call = self.calls.get(event.call_id)
+        self._note("ended", event.call_id)
+        if call is not None:
+            self._drop(call)
+
+    def _info_digit(self, event: sip_ev.DtmfInfoReceived) -> None:
+        call = self.calls.get(event.call_id)
+        if call is not None:
+            self._digit(call, event.digit, "info")
+
+    def _reoffer(self, event: sip_ev.ReofferReceived) -> None:
+        call = self.calls.get(event.call_id)
+        now = self.clock.now()
+        if call is None or call.leg is None or call.local_sdp is None:
+            return
+        try:
+            offer = SessionDescription.parse(event.sdp_offer)
+            local, negotiated = answer(offer, self.media_address, call.leg.port,
+                                       call.local_sdp.origin)
+        except SdpError as exc:
+            self._note("reoffer_refused", call.call_id, reason=str(exc))
+            self._reject_reoffer(call.call_id, exc.status_hint, now)
+            return
+        call.local_sdp = revise(call.local_sdp, local)
+        call.negotiated = negotiated
+        if not call.leg.closed:
+            self.media.configure(call.leg, negotiated)
+        self._note("reoffer", call.call_id, direction=negotiated.direction)
+        self.endpoint.answer_reoffer(call.call_id, call.local_sdp.to_bytes(), now)
+
+    def _reject_reoffer(self, call_id: str, status: int, now: float) -> None:
+        reject = getattr(self.endpoint, "reject_reoffer", None)
+        if reject is not None:
+            reject(call_id, status, now)
+
+    def _refer_progress(self, event: sip_ev.ReferProgress) -> None:
+        call = self.calls.get(event.call_id)
+        self._note("transfer_progress", event.call_id, status=event.status_code)
+        if call is not None and call.phase == "transfer" and event.status_code >= 200:
+            self._hang_up(call, self.clock.now(),
+                          "transferred" if event.status_code < 300 else "transfer_failed")
+
+    def _refused_request(self, event: sip_ev.RequestRefused) -> None:
+        self.refused += 1
+        log.info("event=request_refused status=%s reason=%r source=%s", event.status,
+                 event.reason, _addr(event.source))
+
+    _handlers: ClassVar[dict[type, Callable[[Calls, Any], None]]] = {
+        sip_ev.CallArrived: _arrived,
+        sip_ev.CallCancelled: _caller_left,
+        sip_ev.CallHungUp: _caller_left,
+        sip_ev.CallAckTimedOut: _ack_timed_out,
+        sip_ev.HangUpCompleted: _hung_up,
+        sip_ev.DtmfInfoReceived: _info_digit,
+        sip_ev.ReofferReceived: _reoffer,
+        sip_ev.ReferProgress: _refer_progress,
+        sip_ev.RequestRefused: _refused_request,
+    }
+
+    # ------------------------------------------------------------------ the session
+
+    def _digit(self, call: Call, digit: str, how: str = "rfc4733") -> None:
+        self.stats[f"digit_{how}"] += 1
+        self._note("digit", call.call_id, digit=digit, via=how, phase=call.phase)
+        if call.phase == "ivr" and call.session is not None:
+            self._feed(call, DigitReceived(digit), self.clock.now())
+            self.flush()
+
+    def _feed(self, call: Call, event: Event, now: float) -> None:
+        assert call.session is not None
+        try:
+            commands = call.session.handle(event, now)
+        except IvrError as exc:
+            log.warning("call=%s event=ivr_refused reason=%r", call.call_id, str(exc))
+            return
+        self._run(call, commands, now)
+
+    def _run(self, call: Call, commands: list[ivr_cmd.Command], now: float) -> None:
+        """Publish the session's records, carry out its commands, re-arm its timer."""
+        session = call.session
+        assert session is not None
+        for record in session.pop_records():
+            self.record(record)
+        for command in commands:
+            self._execute(call, command, now)
+        self._arm(call)
+        self.flush()
+
+    def _arm(self, call: Call) -> None:
+        session = call.session
+        deadline = session.next_deadline() if session is not None else None
+        if deadline == call.timer_at:
+            return
+        if call.timer is not None:
+            call.timer.cancel()
+        call.timer_at = deadline
+        call.timer = (None if deadline is None
+                      else self.clock.call_at(deadline, lambda: self._timer(call)))
+
+    def _timer(self, call: Call) -> None:
+        call.timer = None
+        now = max(self.clock.now(), call.timer_at or 0.0)
+        call.timer_at = None
+        if call.session is not None and call.phase == "ivr":
+            self._run(call, call.session.on_timer(now), now)
+
+    def _execute(self, call: Call, command: ivr_cmd.Command, now: float) -> None:
+        match command:
+            case ivr_cmd.Ring():
+                self._note("ringing", call.call_id)
+                self.endpoint.ring(call.call_id, now)
+            case ivr_cmd.Answer():
+                self._answer(call, now)
+            case ivr_cmd.PlayPrompt(prompt=prompt):
+                self._play(call, prompt)
+            case ivr_cmd.StopPrompt():
+                call.playing = None
+                if call.leg is not None and not call.leg.closed:
+                    self.media.stop(call.leg)
+            case ivr_cmd.QueueCall(call=queued):
+                self._queue(call, queued)
+            case ivr_cmd.Transfer(number=number):
+                self._transfer(call, number, now)
+            case ivr_cmd.HangUp(reason=reason):
+                self._hang_up(call, now, reason)
+
+    def _answer(self, call: Call, now: float) -> None:
+        assert call.leg is not None and call.local_sdp is not None
+        negotiated = call.negotiated
+        if negotiated is not None:
+            self.media.configure(call.leg, negotiated)
+        self.endpoint.answer(call.call_id, call.local_sdp.to_bytes(), now)
+        call.answered = True
+        if negotiated is None:
+            self._note("answered", call.call_id, offer="late")
+        else:
+            self._note("answered", call.call_id, codec=negotiated.codec,
+                 rtp=f"{negotiated.address}:{negotiated.port}")
+
+    def _play(self, call: Call, prompt: Any) -> None:
+        call.playing = prompt.name
+        frames = self.prompts.get(prompt.name)
+        if frames is None:
+            self._spawn(self._play_later(call, prompt))
+            return
+        self._start_playing(call, prompt.name, frames)
+
+    async def _play_later(self, call: Call, prompt: Any) -> None:
+        frames = await self.prompts.fetch(prompt)
+        if call.playing != prompt.name or call.phase != "ivr":
+            return
+        if frames is None:  # cannot be played: as if it had been
+            self._prompt_done(call, prompt.name, True)
+        else:
+            self._start_playing(call, prompt.name, frames)
+
+    def _start_playing(self, call: Call, name: str, frames: Any) -> None:
+        leg = call.leg
+        if leg is None or leg.closed:
+            return
+        self._note("prompt", call.call_id, prompt=name)
+        self.media.play(leg, frames, on_done=lambda done: self._prompt_done(call, name, done))
+
+    def _prompt_done(self, call: Call, name: str, completed: bool) -> None:
+        if not completed or call.playing != name or call.phase != "ivr":
+            return
+        call.playing = None
+        self._feed(call, PromptFinished(name), self.clock.now())
+
+    def _queue(self, call: Call, queued: acd_ev.CallQueued) -> None:
+        call.phase, call.queue, call.playing = "queued", queued.queue, None
+        self._note("queued", call.call_id, queue=queued.queue)
+        leg = call.leg
+        if leg is not None and not leg.closed:
+            moh = self.prompts.music_on_hold
+            if moh is not None:
+                self.media.play(leg, moh, loop=True)
+            else:
+                self.media.stop(leg)
+        self.submit(queued)
+
+    def _transfer(self, call: Call, number: str, now: float) -> None:
+        call.phase = "transfer"
+        self._note("transfer", call.call_id, target=number)
+        # a bare number becomes a URI at the caller's host (the trunk routes it)
+        self.endpoint.refer(call.call_id, number, now)
+        self._spawn(self._transfer_timeout(call))
+
+    async def _transfer_timeout(self, call: Call) -> None:
+        await asyncio.sleep(TRANSFER_TIMEOUT_S)
+        if call.phase == "transfer" and self.calls.get(call.call_id) is call:
+            self._hang_up(call, self.clock.now(), "transfer_timeout")
+
+    def _hang_up(self, call: Call, now: float, reason: str) -> None:
+        if call.phase == "ending":
+            return
+        call.phase = "ending"
+        call.playing = None
+        self._stop_timer(call)
+        self._note("hang_up", call.call_id, reason=reason)
+        if call.leg is not None:
+            self.media.close_leg(call.leg)
+        if call.answered:
+            self.endpoint.hang_up(call.call_id, now)
+        else:
+            self.endpoint.reject(call.call_id, 480, now)
+            self._drop(call)
+        self.flush()
+
+    def _drop(self, call: Call) -> None:
+        """Forget the call: media closed, timer stopped."""
+        if call.phase != "ending":
+            call.phase = "gone"
+        self._stop_timer(call)
+        if call.leg is not None and not call.leg.closed:
+            self.media.close_leg(call.leg)
+        if self.calls.get(call.call_id) is call:
+            del self.calls[call.call_id]
+
+    def _stop_timer(self, call: Call) -> None:
+        if call.timer is not None:
+            call.timer.cancel()
+        call.timer, call.timer_at = None, None
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # ----------------------------------------------------------- the ACD's commands
+
+    def execute(self, command: acd_cmd.Command, now: float) -> None:
+        """Telephony adapter of the ACD runtime (agents are not connected yet)."""
+        match command:
+            case acd_cmd.RouteToFallback() | acd_cmd.RejectCall():
+                self._fallback(command.call_id, command.action, command.reason, now)
+            case acd_cmd.OverflowCall():
+                self._note("overflow", command.call_id, to=command.to_queue, reason=command.reason)
+            case acd_cmd.PlayAnnouncement():
+                log.debug("call=%s event=announcement position=%d", command.call_id,
+                          command.position)
+            case acd_cmd.OfferCall() | acd_cmd.CancelOffer():
+                log.warning("call=%s event=%s agent=%s: agents are not connected to the "
+                            "telephony yet", command.call_id, type(command).__name__,
+                            command.agent_id)
+
+    def _fallback(self, call_id: str, action: str, reason: str, now: float) -> None:
+        call = self.calls.get(call_id)
+        self._note("fallback", call_id, action=action, reason=reason)
+        if call is None or call.phase in ("ending", "gone"):
+            return
+        frames = self.prompts.get(action)
+        leg = call.leg
+        if frames is None or leg is None or leg.closed or not call.answered:
+            self._hang_up(call, now, f"fallback:{action}")
+            return
+        call.phase = "fallback"
+        self.media.play(leg, frames, on_done=lambda _done: self._hang_up(
+            call, self.clock.now(), f"fallback:{action}"))
+
+    # ------------------------------------------------------------------ shutdown
+
+    def hang_up_all(self) -> None:
+        """End every call now (shutdown after the grace period)."""
+        now = self.clock.now()
+        for call in list(self.calls.values()):
+            if call.phase == "ivr" and call.session is not None:
+                # closes the session's account of the call (it has no "engine stopped")
+                self._feed(call, CallerHungUp(), now)
+            elif call.phase == "queued":
+                self.submit(acd_ev.CallerHungUp(call.call_id))
+            if call.answered:
+                self._hang_up(call, now, "shutdown")
+            else:
+                self.endpoint.reject(call.call_id, 503, now, retry_after=self.retry_after_s)
+                self._drop(call)
+        self.flush()
+
+
+def _source(source: Any) -> tuple[str, int] | None:
+    try:
+        return (str(source[0]), int(source[1]))
+    except (TypeError, IndexError, ValueError):
+        return None
+
+
+def _addr(source: Any) -> str:
+    try:
+        return f"{source[0]}:{source[1]}"
+    except (TypeError, IndexError):
+        return str(source)
+
+
+def _log(event: str, call_id: str, **fields: object) -> None:
+    """One structured line per call event: ``event=... call=... key=value ...``."""
+    if log.isEnabledFor(logging.INFO):
+        extra = " ".join(f"{k}={_value(v)}" for k, v in fields.items())
+        log.info("event=%s call=%s%s", event, call_id, f" {extra}" if extra else "")
+
+
+def _value(value: object) -> str:
+    text = str(value)
+    return text if text and " " not in text and '"' not in text else f'"{text}"'
