@@ -7,22 +7,33 @@ and agents; the terminal shows the queues live and ends with the contract KPIs o
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import secrets
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
 
 import numpy as np
 
 from acd import events as ev
 from acd.engine import Acd, AcdConfig
+from acd.hours import france_travail
 from acd.model import AgentConfig
+from acd.snapshot import snapshot
+from ivr.file0 import File0
 from live.runtime import Runtime
 from live.scheduler import ScaledScheduler
 from live.synthetic import QueueLoad, SyntheticTelephony, poisson_calls
+from monitoring.app import create_app, serve
+from monitoring.engine import RuntimeView
+from monitoring.settings import Settings, TokenConfig
 from queues.config import EscalationStep, QueueConfig
 from queues.kpi import KpiEngine
 from queues.kpi_report import KpiReport
+from store.server import open_redis
+from store.store import Store
 
 
 def demo_config() -> tuple[AcdConfig, list[QueueLoad]]:
@@ -56,40 +67,88 @@ class DemoResult:
     report: KpiReport
     per_queue: dict[str, KpiReport]
     calls: int
+    url: str
 
 
 async def run_demo(
-    duration_s: float, speed: float, seed: int, out: TextIO = sys.stdout
+    duration_s: float,
+    speed: float,
+    seed: int,
+    data_dir: Path = Path("accueil-data"),
+    http: tuple[str, int] = ("127.0.0.1", 8080),
+    out: TextIO = sys.stdout,
 ) -> DemoResult:
-    """Run ``duration_s`` wall seconds of accelerated traffic and return the KPIs."""
+    """Run ``duration_s`` wall seconds of accelerated traffic with the store and dashboard."""
     config, loads = demo_config()
-    start = time.time()
-    clock = ScaledScheduler(speed, start)
-    kpi = KpiEngine(interval_s=900)
-    phones = SyntheticTelephony(clock, answer_delay_s=lambda agent: 3.0)
-    runtime = Runtime(Acd(config), clock, phones, sinks=[kpi.feed])
-    phones.attach(runtime)
+    calendar = france_travail()
+    token = secrets.token_urlsafe(18)
+    settings = Settings(
+        data_dir=data_dir, http_host=http[0], http_port=http[1],
+        tokens=[TokenConfig(name="demo", role="admin",
+                            sha256=hashlib.sha256(token.encode()).hexdigest())],
+    )
+    redis, close_redis = await open_redis(settings)
+    try:
+        kpi = KpiEngine(interval_s=900, classify=calendar.classify)
+        # the demo's clock starts after everything an earlier demo left in the data folder
+        start = time.time()
+        clock = ScaledScheduler(speed, start)
+        store = Store(redis, kpi=kpi, hours_classes=("HO", "HNO", "closed"), clock=clock.now)
+        await store.load()
+        latest = max((f.received_at for f in kpi.calls()), default=0.0)
+        if latest >= start:
+            start = latest + 3600
+            clock = ScaledScheduler(speed, start)
+            store.clock = clock.now
+        phones = SyntheticTelephony(clock, answer_delay_s=lambda agent: 3.0)
+        runtime = Runtime(Acd(config), clock, phones, sinks=[store.sink])
+        phones.attach(runtime)
+        view = RuntimeView(runtime, store, File0(), calendar.classify)
+        handle = await serve(create_app(settings, view), settings.http_host, settings.http_port)
+        url = f"http://{settings.http_host}:{handle.port}/dashboard#token={token}"
+        try:
+            result = await _run(config, loads, runtime, phones, kpi, clock, start, duration_s,
+                                speed, seed, url, out)
+        finally:
+            for agent in config.agents:
+                runtime.submit(ev.AgentLoggedOut(agent.agent_id))
+            await store.flush()
+            await store.save_snapshot(snapshot(runtime.acd))
+            await handle.stop()
+    finally:
+        await close_redis()
+    return result
+
+
+async def _run(
+    config: AcdConfig, loads: list[QueueLoad], runtime: Runtime, phones: SyntheticTelephony,
+    kpi: KpiEngine, clock: ScaledScheduler, start: float, duration_s: float, speed: float,
+    seed: int, url: str, out: TextIO,
+) -> DemoResult:
     for agent in config.agents:
         runtime.submit(ev.AgentLoggedIn(agent.agent_id))
     simulated_s = duration_s * speed
-    calls = poisson_calls(loads, start, simulated_s, np.random.default_rng(seed))
+    prefix = f"demo{int(start):x}"
+    calls = poisson_calls(loads, start, simulated_s, np.random.default_rng(seed), prefix)
     phones.schedule(calls)
     print(f"accueil demo: {len(config.agents)} agents, {len(config.queues)} queues, "
           f"{len(calls)} callers over {simulated_s / 60:.0f} simulated minutes "
-          f"({speed:g}x, {duration_s:g} s)", file=out)
+          f"({speed:g}x for {duration_s:g} s)\n"
+          f"  dashboard: {url}\n  API docs:  {url.split('/dashboard')[0]}/docs", file=out,
+          flush=True)
     end = time.monotonic() + duration_s
     while time.monotonic() < end:
         await asyncio.sleep(min(5.0, max(0.0, end - time.monotonic())))
-        print(live_line(kpi, runtime, clock.now()), file=out, flush=True)
+        print(live_line(kpi, clock.now(), start), file=out, flush=True)
     now = clock.now()
     result = DemoResult(kpi.since(start, now), {q.name: kpi.since(start, now, q.name)
-                                                for q in config.queues}, len(calls))
+                                                for q in config.queues}, len(calls), url)
     print(kpi_table(result), file=out)
     return result
 
 
-def live_line(kpi: KpiEngine, runtime: Runtime, now: float) -> str:
-    figures = kpi.live(now)
+def live_line(kpi: KpiEngine, now: float, since: float) -> str:
+    figures = kpi.live(now, since=since)
     agents = " ".join(f"{k}={v}" for k, v in sorted(figures.agents.items()) if v)
     longest = "-" if figures.longest_wait_s is None else f"{figures.longest_wait_s:.0f}s"
     return (f"  {time.strftime('%H:%M:%S', time.localtime(now))}  waiting {figures.waiting:3d}"

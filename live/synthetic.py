@@ -145,9 +145,16 @@ class QueueLoad:
 
 
 def poisson_calls(
-    loads: Iterable[QueueLoad], start: float, duration_s: float, rng: np.random.Generator
+    loads: Iterable[QueueLoad],
+    start: float,
+    duration_s: float,
+    rng: np.random.Generator,
+    prefix: str = "",
 ) -> list[ScriptedCall]:
-    """Draw the callers of ``duration_s`` seconds of traffic, in arrival order."""
+    """Draw the callers of ``duration_s`` seconds of traffic, in arrival order.
+
+    Call ids are ``{prefix}-{queue}-{n}`` (``{queue}-{n}`` without a prefix).
+    """
     calls: list[ScriptedCall] = []
     for load in loads:
         if load.calls_per_hour <= 0:
@@ -159,7 +166,8 @@ def poisson_calls(
             n += 1
             patience = (None if load.patience_mean_s is None
                         else float(rng.exponential(load.patience_mean_s)))
-            calls.append(ScriptedCall(t, f"{load.queue}-{n}", load.queue, patience,
+            call_id = f"{prefix}-{load.queue}-{n}" if prefix else f"{load.queue}-{n}"
+            calls.append(ScriptedCall(t, call_id, load.queue, patience,
                                       float(rng.exponential(load.handle_mean_s)),
                                       caller=f"+3361{int(rng.integers(0, 10**7)):07d}"))
             t += float(rng.exponential(mean_gap))
