@@ -105,6 +105,8 @@ class Acd:
         self._logged: dict[str, int] = dict.fromkeys(self.queues, 0)
         self._staffed: dict[str, int] = dict.fromkeys(self.queues, 0)
         self._rr: dict[str, int] = dict.fromkeys(self.queues, -1)
+        self._emptied: set[str] = set()
+        """Queues whose logged-in or staffed count fell to zero since the last check."""
         self.handle_time: dict[str, HandleTime] = {
             q.name: HandleTime(q.default_handle_s) for q in config.queues
         }
@@ -133,6 +135,7 @@ class Acd:
         if handler is None:
             raise AcdError(f"unknown event {type(event).__name__}")
         handler(self, event, now)
+        self._apply_leave_rules(now)
         return self._flush()
 
     def next_deadline(self) -> float | None:
@@ -150,6 +153,7 @@ class Acd:
             timer = heapq.heappop(timers)
             if self._live(timer):
                 self._fire(timer, now)
+        self._apply_leave_rules(now)
         return self._flush()
 
     def pop_records(self) -> list[rec.Record]:
@@ -528,7 +532,6 @@ class Acd:
         self._count(agent, agent.state, +1)
         if listed:
             self._list(agent)
-        self._apply_leave_rules(now)
 
     def _leave_work(self, agent: Agent, state: AgentState, reason: str, now: float) -> None:
         """Pause or log out now, or after the current call if the agent is busy."""
@@ -546,7 +549,6 @@ class Acd:
             self._return_to_line(call, now)
         elif agent.state != state:
             self._set_state(agent, state, now, reason=reason)
-        self._apply_leave_rules(now)
 
     def _end_call(self, call: Call, now: float, by: rec.EndedBy) -> None:
         agent = self.agents[call.agent_id or ""]
@@ -566,8 +568,6 @@ class Acd:
     def _finish_work(self, agent: Agent, now: float) -> None:
         agent.until = None
         self._apply_pending_or_available(agent, now)
-        if agent.state != "available":
-            self._apply_leave_rules(now)
 
     def _apply_pending_or_available(self, agent: Agent, now: float) -> None:
         if agent.pending is not None:
@@ -594,12 +594,16 @@ class Acd:
         old = agent.state
         if old == "available":
             self._unlist(agent)
-        self._count(agent, old, -1)
+        recount = (old in LOGGED_IN) != (state in LOGGED_IN) or (old in STAFFED) != (
+            state in STAFFED)
+        if recount:
+            self._count(agent, old, -1)
         agent.state, agent.reason, agent.since = state, reason, now
         agent.queue = queue
         if call_id is not None:
             agent.call_id = call_id
-        self._count(agent, state, +1)
+        if recount:
+            self._count(agent, state, +1)
         if state == "available":
             self._list(agent)
         self._records.append(
@@ -612,8 +616,12 @@ class Acd:
         for queue in agent.eligible:
             if logged:
                 self._logged[queue] += sign
+                if not self._logged[queue]:
+                    self._emptied.add(queue)
             if staffed:
                 self._staffed[queue] += sign
+                if not self._staffed[queue]:
+                    self._emptied.add(queue)
 
     def _list(self, agent: Agent) -> None:
         for queue, stage in agent.eligible.items():
@@ -629,7 +637,12 @@ class Acd:
             del self._avail_agent[queue][key]
 
     def _apply_leave_rules(self, now: float) -> None:
-        for queue in self.queues.values():
+        """Send callers away from queues whose last eligible agent just left (leave rule)."""
+        if not self._emptied:
+            return
+        emptied = [self.queues[name] for name in sorted(self._emptied)]
+        self._emptied.clear()
+        for queue in emptied:
             rule = queue.leave_empty
             if rule == "never" or not self.lines[queue.name]:
                 continue

@@ -62,6 +62,7 @@ def restore(config: AcdConfig, data: dict[str, Any], rng: RandomSource | None = 
             acd.lines[call.queue].add(call.entry)
     acd._timers = [(float(d), int(s), cast(TimerKind, k), str(i)) for d, s, k, i in data["timers"]]
     heapq.heapify(acd._timers)
+    acd._emptied.clear()  # counts were rebuilt from zero, nothing was emptied
     return acd
 
 

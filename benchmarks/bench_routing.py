@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import random
 import statistics
 import time
@@ -63,7 +64,7 @@ class NaiveAcd:
 
     def handle(self, event: ev.Event, now: float) -> list[OfferCall]:
         out: list[OfferCall] = []
-        if isinstance(event, ev.AgentLoggedIn) or isinstance(event, ev.AgentResumed):
+        if isinstance(event, (ev.AgentLoggedIn, ev.AgentResumed)):
             self._free(event.agent_id, now, out)
         elif isinstance(event, ev.CallQueued):
             self.seq += 1
@@ -120,82 +121,98 @@ class NaiveAcd:
         out.append(OfferCall(item[2], agent, item[3], 15))
 
 
-def workload(engine: Acd | NaiveAcd, n_events: int, seed: int) -> tuple[list[int], list[object]]:
-    """Fill the centre, then run ``n_events`` timed events; return latencies and offers."""
-    rng = random.Random(seed)
-    now = 0.0
-    config = engine.config
-    queues = [q.name for q in config.queues]
-    ringing: dict[str, str] = {}
-    connected: list[str] = []
-    waiting: list[str] = []
-    offers: list[object] = []
-    next_id = 0
+@dataclass
+class World:
+    """The callers and agents around the engine: who rings, talks and waits."""
 
-    def apply(event: ev.Event) -> list[OfferCall]:
-        out = [c for c in engine.handle(event, now) if isinstance(c, OfferCall)]
-        for c in out:
-            ringing[c.call_id] = c.agent_id
-            if c.call_id in waiting_set:
-                waiting_set.discard(c.call_id)
+    engine: Acd | NaiveAcd
+    rng: random.Random
+    now: float = 0.0
+    next_id: int = 0
+    ringing: dict[str, str] = field(default_factory=dict)
+    connected: list[str] = field(default_factory=list)
+    waiting: set[str] = field(default_factory=set)
+    offers: list[object] = field(default_factory=list)
+
+    def apply(self, event: ev.Event) -> list[OfferCall]:
+        out = [c for c in self.engine.handle(event, self.now) if isinstance(c, OfferCall)]
+        self.take(out)
         return out
 
-    waiting_set: set[str] = set()
-    for a in config.agents:  # everyone logs in, then one call each keeps them all busy
-        apply(ev.AgentLoggedIn(a.agent_id))
-    while ringing:
-        call_id, agent = ringing.popitem()
-        apply(ev.AgentAnswered(call_id, agent))
-        connected.append(call_id)
-    for _ in range(N_AGENTS * 2 + N_WAITING):
-        next_id += 1
-        call_id = f"w{next_id}"
-        waiting_set.add(call_id)
-        apply(ev.CallQueued(call_id, rng.choice(queues)))
-        while ringing:
-            cid, agent = ringing.popitem()
-            apply(ev.AgentAnswered(cid, agent))
-            connected.append(cid)
-    waiting = sorted(waiting_set)
+    def take(self, out: list[OfferCall]) -> None:
+        for c in out:
+            self.ringing[c.call_id] = c.agent_id
+            self.waiting.discard(c.call_id)
+
+    def answer_all(self) -> None:
+        while self.ringing:
+            call_id, agent = self.ringing.popitem()
+            self.apply(ev.AgentAnswered(call_id, agent))
+            self.connected.append(call_id)
+
+    def fill(self) -> None:
+        """Everyone logs in and takes a call; then 10,000+ callers wait."""
+        queues = [q.name for q in self.engine.config.queues]
+        for a in self.engine.config.agents:
+            self.apply(ev.AgentLoggedIn(a.agent_id))
+        self.answer_all()
+        for _ in range(N_AGENTS * 2 + N_WAITING):
+            self.next_id += 1
+            call_id = f"w{self.next_id}"
+            self.waiting.add(call_id)
+            self.apply(ev.CallQueued(call_id, self.rng.choice(queues)))
+            self.answer_all()
+
+    def next_event(self, queues: list[str], waiting: list[str]) -> ev.Event | None:
+        """A mix: answers, ring-no-answers, hang-ups, new callers, abandons."""
+        rng = self.rng
+        roll = rng.random()
+        if self.ringing and roll < 0.45:
+            call_id, agent = self.ringing.popitem()
+            if rng.random() < 0.05:
+                return ev.OfferFailed(call_id, agent, "no_answer")
+            self.connected.append(call_id)
+            return ev.AgentAnswered(call_id, agent)
+        if roll < 0.75 and self.connected:
+            return ev.AgentHungUp(self.connected.pop(rng.randrange(len(self.connected))))
+        if roll < 0.97 or not waiting:
+            self.next_id += 1
+            self.waiting.add(f"n{self.next_id}")
+            return ev.CallQueued(f"n{self.next_id}", rng.choice(queues))
+        call_id = waiting.pop(rng.randrange(len(waiting)))
+        if call_id not in self.waiting:
+            return None
+        self.waiting.discard(call_id)
+        return ev.CallerHungUp(call_id)
+
+
+def workload(engine: Acd | NaiveAcd, n_events: int, seed: int) -> tuple[list[int], list[object]]:
+    """Fill the centre, then run ``n_events`` timed events; return latencies and offers."""
+    world = World(engine, random.Random(seed))
+    world.fill()
+    queues = [q.name for q in engine.config.queues]
+    waiting = sorted(world.waiting)
     latencies: list[int] = []
     perf = time.perf_counter_ns
     gc.collect()
     for _ in range(n_events):
-        now += 0.01
-        roll = rng.random()
-        if ringing and roll < 0.45:
-            call_id, agent = ringing.popitem()
-            if rng.random() < 0.05:
-                event: ev.Event = ev.OfferFailed(call_id, agent, "no_answer")
-            else:
-                event = ev.AgentAnswered(call_id, agent)
-                connected.append(call_id)
-        elif roll < 0.75 and connected:
-            event = ev.AgentHungUp(connected.pop(rng.randrange(len(connected))))
-        elif roll < 0.97 or not waiting:
-            next_id += 1
-            event = ev.CallQueued(f"n{next_id}", rng.choice(queues))
-            waiting_set.add(event.call_id)
-        else:
-            event = ev.CallerHungUp(waiting.pop(rng.randrange(len(waiting))))
-            if event.call_id not in waiting_set:
-                continue
-            waiting_set.discard(event.call_id)
+        world.now += 0.01
+        event = world.next_event(queues, waiting)
+        if event is None:
+            continue
         t0 = perf()
-        out = engine.handle(event, now)
+        out = engine.handle(event, world.now)
         latencies.append(perf() - t0)
-        for c in out:
-            if isinstance(c, OfferCall):
-                ringing[c.call_id] = c.agent_id
-                waiting_set.discard(c.call_id)
-                offers.append((c.call_id, c.agent_id))
+        offers = [c for c in out if isinstance(c, OfferCall)]
+        world.take(offers)
+        world.offers += [(c.call_id, c.agent_id) for c in offers]
         if isinstance(event, ev.OfferFailed):
-            engine.handle(ev.AgentResumed(event.agent_id), now)  # untimed: keep agents around
+            engine.handle(ev.AgentResumed(event.agent_id), world.now)  # untimed
         if isinstance(engine, Acd):
             engine.pop_records()
         if len(waiting) < 100:
-            waiting = sorted(waiting_set)
-    return latencies, offers
+            waiting = sorted(world.waiting)
+    return latencies, world.offers
 
 
 def summary(name: str, latencies: list[int]) -> float:
@@ -214,7 +231,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     config = build_config(args.seed)
-    print(f"{N_AGENTS} agents, {N_SKILLS} skills, {N_WAITING}+ waiting calls, seed {args.seed}")
+    load = os.getloadavg()[0]
+    print(f"{N_AGENTS} agents, {N_SKILLS} skills, {N_WAITING}+ waiting calls, seed {args.seed}; "
+          f"load average {load:.2f} on {os.cpu_count()} cores (other work slows both runs)")
     core_lat, core_offers = workload(Acd(config), args.events, args.seed)
     core_rate = summary("core", core_lat)
     base_lat, base_offers = workload(NaiveAcd(config), args.baseline_events, args.seed)

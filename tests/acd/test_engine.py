@@ -502,3 +502,13 @@ def test_bad_events_raise_and_change_nothing() -> None:
         assert snapshot(h.acd) | {"now": None} == before | {"now": None}
     with pytest.raises(AcdError, match="backwards"):
         h.acd.handle(ev.CallerHungUp("c"), 0)
+
+
+def test_ring_no_answer_pausing_the_last_agent_applies_the_leave_rule() -> None:
+    q = QueueConfig("support", "support", leave_empty="staffed", fallback="sorry")
+    h = make([q], {"a": {"support": 1}})
+    h.do(ev.CallQueued("c", "support"), at=0)
+    out = h.advance(15)  # a never answers: paused "no answer", nobody staffed any more
+    assert CancelOffer("c", "a", "no_answer") in out
+    assert RouteToFallback("c", "support", "sorry", "no_agents") in out
+    assert "c" not in h.acd.calls
