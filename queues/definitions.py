@@ -137,6 +137,12 @@ DEFINITIONS: tuple[KpiDefinition, ...] = (
         hours_targets=(("HNO", 0.10),), aliases=("lost_rate",),
     ),
     KpiDefinition(
+        "sl_answered", "answered within {threshold} s, of answered calls",
+        "calls answered with wait ≤ threshold ÷ calls answered (abandons not counted: "
+        "shown beside T2-IQ01, which counts them as failures)",
+        _d("answered_within"), _d("answered"),
+    ),
+    KpiDefinition(
         "answer_rate", "answer rate (offered)", "calls answered ÷ calls offered",
         _d("answered"), _d("offered"),
     ),
