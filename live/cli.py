@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 #: Packages that add their own sub-commands through a ``register(subparsers)`` function.
-PLUGINS = ("simulation.cli", "ivr.cli", "live.file0_cli")
+PLUGINS = ("simulation.cli", "ivr.cli", "live.file0_cli", "live.serve")
 
 
 def build_parser() -> argparse.ArgumentParser:

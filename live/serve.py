@@ -39,7 +39,7 @@ from live.sip_transport import SipTransport
 from queues.kpi import KpiEngine
 from sip.uas import SipEndpoint
 
-__all__ = ["Server", "StartError", "register", "run_serve"]
+__all__ = ["Server", "StartError", "main", "register", "run_serve"]
 
 log = logging.getLogger("accueil.serve")
 
@@ -72,6 +72,7 @@ class Server:
         self._closers: list[Callable[[], Awaitable[None]]] = []
         self._stopped = asyncio.Event()
         self._stopping = False
+        self._reload: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------------ starting
 
@@ -113,11 +114,11 @@ class Server:
         calls.submit, calls.record = self.runtime.submit, self.runtime.record
         calls.retry_after_s = config.retry_after_s
         calls.flush = transport.flush
+        await self._start_supervision()  # records go to the store from the first call
         transport.on_event = calls.on_event
         transport.attach(self.endpoint)
         if not config.trunks:
             log.warning("no trunks configured: SIP requests are accepted from anywhere")
-        await self._start_supervision()
         host, port = self.sip_address
         log.info("event=started sip=%s:%d transports=%s ivr=%s (%s) queues=%s", host, port,
                  ",".join(config.transports), config.ivr_file, tree.summary(),
@@ -204,7 +205,7 @@ class Server:
             version = self.ivr.reload(tree)
             log.info("event=ivr_reloaded version=%d %s", version, tree.summary())
 
-        asyncio.get_running_loop().create_task(load())
+        self._reload = asyncio.get_running_loop().create_task(load())
         return True
 
 
@@ -269,3 +270,16 @@ async def _main(config: ServeConfig) -> None:
           file=sys.stderr, flush=True)
     with contextlib.suppress(asyncio.CancelledError):
         await server.serve_forever()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m live.serve serve --config FILE ...``: as ``accueil serve`` would run."""
+    parser = argparse.ArgumentParser(prog="accueil")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -19,7 +19,6 @@ import logging
 import secrets
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from acd import commands as acd_cmd
@@ -29,45 +28,22 @@ from ivr.errors import IvrError
 from ivr.events import CallerHungUp, DigitReceived, Event, PromptFinished
 from ivr.service import IvrService
 from ivr.session import IvrSession
-from live.media import Leg, MediaEngine, MediaError
-from live.scheduler import Handle, Scheduler
+from live.media import MediaEngine, MediaError
+from live.scheduler import Scheduler
+from live.serve_call import Call, call_log
 from live.serve_prompts import PromptBank
 from queues.records import Record
 from sip import events as sip_ev
-from sip.sdp import Negotiated, Origin, SdpError, SessionDescription, answer, revise
+from sip.sdp import Origin, SdpError, SessionDescription, answer, revise
 from sip.sdp import offer as sdp_offer
 from sip.uas import SipEndpoint
 
-__all__ = ["Call", "Calls"]
+__all__ = ["Calls"]
 
 log = logging.getLogger("accueil.calls")
 
 #: How long we wait for the NOTIFY of a transfer before hanging up anyway.
 TRANSFER_TIMEOUT_S = 32.0
-
-
-@dataclass(eq=False, slots=True)
-class Call:
-    """One call the server holds."""
-
-    call_id: str
-    caller: str
-    called: str
-    arrived: float
-    source: tuple[str, int] | None = None
-    """Where the INVITE came from (the trunk): transfers to a bare number go there."""
-    phase: str = "setup"
-    session: IvrSession | None = None
-    leg: Leg | None = None
-    local_sdp: SessionDescription | None = None
-    negotiated: Negotiated | None = None
-    answered: bool = False
-    playing: str | None = None
-    """Name of the IVR prompt playing (for ``PromptFinished``)."""
-    timer: Handle | None = None
-    timer_at: float | None = None
-    queue: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Calls:
@@ -103,7 +79,7 @@ class Calls:
     def _note(self, event: str, call_id: str, **fields: object) -> None:
         """Count a call event and log its line."""
         self.stats[event] += 1
-        _log(event, call_id, **fields)
+        call_log(event, call_id, **fields)
 
     # ------------------------------------------------------------------ SIP events
 
@@ -119,7 +95,7 @@ class Calls:
         now = self.clock.now()
         call_id = event.call_id
         self._note("arrived", call_id, caller=event.caller, called=event.called_user,
-             source=_addr(event.source))
+                   source=f"{event.source[0]}:{event.source[1]}")
         if self.draining:
             self._refuse(call_id, 503, now, "shutting down")
             return
@@ -135,7 +111,7 @@ class Calls:
             except SdpError as exc:
                 self._refuse(call_id, exc.status_hint, now, f"SDP: {exc}")
                 return
-        call = Call(call_id, event.caller, event.called_user, now, _source(event.source))
+        call = Call(call_id, event.caller, event.called_user, now)
         self.calls[call_id] = call
         self.total += 1
         self._spawn(self._setup(call, offer))
@@ -186,27 +162,18 @@ class Calls:
         self.endpoint.reject(call_id, status, now, retry_after=retry)
         self.flush()
 
-    def _caller_left(self, event: sip_ev.CallHungUp | sip_ev.CallCancelled) -> None:
+    def _caller_left(self, event: sip_ev.CallHungUp | sip_ev.CallCancelled
+                     | sip_ev.CallAckTimedOut) -> None:
+        """BYE, CANCEL, or our 200 never acknowledged (the endpoint then sent BYE itself):
+        whoever holds the call hears that the caller is gone."""
         call = self.calls.get(event.call_id)
         if call is None:
             return
         now = self.clock.now()
-        self._note("caller_hung_up" if isinstance(event, sip_ev.CallHungUp) else "cancelled",
-             call.call_id, phase=call.phase)
+        name = {sip_ev.CallHungUp: "caller_hung_up", sip_ev.CallCancelled: "cancelled"}
+        self._note(name.get(type(event), "ack_timeout"), call.call_id, phase=call.phase)
         if call.phase == "ivr" and call.session is not None:
             self._feed(call, CallerHungUp(), now)
-        elif call.phase == "queued":
-            self.submit(acd_ev.CallerHungUp(call.call_id))
-        self._drop(call)
-
-    def _ack_timed_out(self, event: sip_ev.CallAckTimedOut) -> None:
-        """Our 200 was never acknowledged: the endpoint ended the call (and sent BYE)."""
-        call = self.calls.get(event.call_id)
-        if call is None:
-            return
-        self._note("ack_timeout", call.call_id, phase=call.phase)
-        if call.phase == "ivr" and call.session is not None:
-            self._feed(call, CallerHungUp(), self.clock.now())
         elif call.phase == "queued":
             self.submit(acd_ev.CallerHungUp(call.call_id))
         self._drop(call)
@@ -223,9 +190,13 @@ class Calls:
             self._digit(call, event.digit, "info")
 
     def _reoffer(self, event: sip_ev.ReofferReceived) -> None:
+        """A re-INVITE (hold, resume, new codec): answer it and re-point the media."""
         call = self.calls.get(event.call_id)
         now = self.clock.now()
         if call is None or call.leg is None or call.local_sdp is None:
+            return
+        if not event.sdp_offer:  # offerless re-INVITE: our current SDP is the offer
+            self.endpoint.answer_reoffer(call.call_id, call.local_sdp.to_bytes(), now)
             return
         try:
             offer = SessionDescription.parse(event.sdp_offer)
@@ -233,7 +204,7 @@ class Calls:
                                        call.local_sdp.origin)
         except SdpError as exc:
             self._note("reoffer_refused", call.call_id, reason=str(exc))
-            self._reject_reoffer(call.call_id, exc.status_hint, now)
+            self.endpoint.reject(call.call_id, exc.status_hint, now)  # the call goes on
             return
         call.local_sdp = revise(call.local_sdp, local)
         call.negotiated = negotiated
@@ -241,11 +212,6 @@ class Calls:
             self.media.configure(call.leg, negotiated)
         self._note("reoffer", call.call_id, direction=negotiated.direction)
         self.endpoint.answer_reoffer(call.call_id, call.local_sdp.to_bytes(), now)
-
-    def _reject_reoffer(self, call_id: str, status: int, now: float) -> None:
-        reject = getattr(self.endpoint, "reject_reoffer", None)
-        if reject is not None:
-            reject(call_id, status, now)
 
     def _refer_progress(self, event: sip_ev.ReferProgress) -> None:
         call = self.calls.get(event.call_id)
@@ -256,14 +222,14 @@ class Calls:
 
     def _refused_request(self, event: sip_ev.RequestRefused) -> None:
         self.refused += 1
-        log.info("event=request_refused status=%s reason=%r source=%s", event.status,
-                 event.reason, _addr(event.source))
+        log.info("event=request_refused status=%s reason=%s source=%s:%s detail=%r",
+                 event.status, event.reason, event.source[0], event.source[1], event.detail)
 
     _handlers: ClassVar[dict[type, Callable[[Calls, Any], None]]] = {
         sip_ev.CallArrived: _arrived,
         sip_ev.CallCancelled: _caller_left,
         sip_ev.CallHungUp: _caller_left,
-        sip_ev.CallAckTimedOut: _ack_timed_out,
+        sip_ev.CallAckTimedOut: _caller_left,
         sip_ev.HangUpCompleted: _hung_up,
         sip_ev.DtmfInfoReceived: _info_digit,
         sip_ev.ReofferReceived: _reoffer,
@@ -278,7 +244,6 @@ class Calls:
         self._note("digit", call.call_id, digit=digit, via=how, phase=call.phase)
         if call.phase == "ivr" and call.session is not None:
             self._feed(call, DigitReceived(digit), self.clock.now())
-            self.flush()
 
     def _feed(self, call: Call, event: Event, now: float) -> None:
         assert call.session is not None
@@ -349,7 +314,7 @@ class Calls:
             self._note("answered", call.call_id, offer="late")
         else:
             self._note("answered", call.call_id, codec=negotiated.codec,
-                 rtp=f"{negotiated.address}:{negotiated.port}")
+                       rtp=f"{negotiated.address}:{negotiated.port}")
 
     def _play(self, call: Call, prompt: Any) -> None:
         call.playing = prompt.name
@@ -406,7 +371,7 @@ class Calls:
             self._hang_up(call, self.clock.now(), "transfer_timeout")
 
     def _hang_up(self, call: Call, now: float, reason: str) -> None:
-        if call.phase == "ending":
+        if call.phase in ("ending", "gone"):
             return
         call.phase = "ending"
         call.playing = None
@@ -439,7 +404,12 @@ class Calls:
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("call task failed", exc_info=task.exception())
 
     # ----------------------------------------------------------- the ACD's commands
 
@@ -449,7 +419,8 @@ class Calls:
             case acd_cmd.RouteToFallback() | acd_cmd.RejectCall():
                 self._fallback(command.call_id, command.action, command.reason, now)
             case acd_cmd.OverflowCall():
-                self._note("overflow", command.call_id, to=command.to_queue, reason=command.reason)
+                self._note("overflow", command.call_id, to=command.to_queue,
+                           reason=command.reason)
             case acd_cmd.PlayAnnouncement():
                 log.debug("call=%s event=announcement position=%d", command.call_id,
                           command.position)
@@ -469,8 +440,12 @@ class Calls:
             self._hang_up(call, now, f"fallback:{action}")
             return
         call.phase = "fallback"
-        self.media.play(leg, frames, on_done=lambda _done: self._hang_up(
-            call, self.clock.now(), f"fallback:{action}"))
+
+        def played(completed: bool) -> None:
+            if completed and call.phase == "fallback":
+                self._hang_up(call, self.clock.now(), f"fallback:{action}")
+
+        self.media.play(leg, frames, on_done=played)
 
     # ------------------------------------------------------------------ shutdown
 
@@ -489,29 +464,3 @@ class Calls:
                 self.endpoint.reject(call.call_id, 503, now, retry_after=self.retry_after_s)
                 self._drop(call)
         self.flush()
-
-
-def _source(source: Any) -> tuple[str, int] | None:
-    try:
-        return (str(source[0]), int(source[1]))
-    except (TypeError, IndexError, ValueError):
-        return None
-
-
-def _addr(source: Any) -> str:
-    try:
-        return f"{source[0]}:{source[1]}"
-    except (TypeError, IndexError):
-        return str(source)
-
-
-def _log(event: str, call_id: str, **fields: object) -> None:
-    """One structured line per call event: ``event=... call=... key=value ...``."""
-    if log.isEnabledFor(logging.INFO):
-        extra = " ".join(f"{k}={_value(v)}" for k, v in fields.items())
-        log.info("event=%s call=%s%s", event, call_id, f" {extra}" if extra else "")
-
-
-def _value(value: object) -> str:
-    text = str(value)
-    return text if text and " " not in text and '"' not in text else f'"{text}"'

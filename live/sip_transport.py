@@ -26,7 +26,10 @@ sockets:
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
 import logging
+import socket
 from collections.abc import Callable
 from typing import Any, Protocol, cast
 
@@ -40,6 +43,8 @@ log = logging.getLogger("accueil.sip")
 #: A TCP connection with no traffic this long is closed (peers reconnect at will; trunks
 #: send OPTIONS keep-alives every 30-60 s).
 IDLE_TIMEOUT_S = 300.0
+#: Receive buffer asked for the SIP UDP socket (the kernel caps it at net.core.rmem_max).
+UDP_BUFFER = 4 * 1024 * 1024
 
 Address = tuple[str, int]
 EventHandler = Callable[[SipEvent], None]
@@ -195,12 +200,31 @@ class SipTransport:
 
     async def start(self, host: str, port: int, transports: tuple[str, ...] = ("udp", "tcp"),
                     ) -> None:
-        """Bind the sockets; with port 0 UDP picks a free port and TCP takes the same one."""
+        """Bind the sockets: UDP and TCP on the same port.
+
+        With port 0 UDP picks a free port and TCP takes the same one; if TCP finds it taken,
+        both try again on another port.
+        """
+        for attempt in range(20):
+            try:
+                await self._bind(host, port, transports)
+                return
+            except OSError as exc:
+                if port != 0 or exc.errno != errno.EADDRINUSE or attempt == 19:
+                    raise
+                self._unbind()
+        raise AssertionError("unreachable")
+
+    async def _bind(self, host: str, port: int, transports: tuple[str, ...]) -> None:
         loop = asyncio.get_running_loop()
         if "udp" in transports:
             transport, protocol = await loop.create_datagram_endpoint(
                 lambda: _Udp(self), local_addr=(host, port))
             self._udp = protocol
+            sock = transport.get_extra_info("socket")
+            if sock is not None:  # room for bursts while the loop is busy (capped by rmem_max)
+                with contextlib.suppress(OSError):
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, UDP_BUFFER)
             name = transport.get_extra_info("sockname")
             self.udp_address = (name[0], name[1])
             port = port or name[1]
@@ -209,6 +233,11 @@ class SipTransport:
                 self._accept, host, port, reuse_address=True)
             name = self._server.sockets[0].getsockname()
             self.tcp_address = (name[0], name[1])
+
+    def _unbind(self) -> None:
+        if self._udp is not None and self._udp.transport is not None:
+            self._udp.transport.close()
+        self._udp, self.udp_address = None, None
 
     async def close(self) -> None:
         """Close every socket and the timer (what is queued is sent first)."""
@@ -234,7 +263,7 @@ class SipTransport:
     # ------------------------------------------------------------------- receiving
 
     def received(self, data: bytes, source: Address, transport: str, conn: int | None) -> None:
-        """One message (datagram, or framed from a stream) for the endpoint."""
+        """A datagram, or a chunk of a TCP connection's stream, for the endpoint."""
         self.received_count += 1
         if self._endpoint is None:
             return
@@ -274,7 +303,10 @@ class SipTransport:
 
     def flush(self) -> None:
         """Send what the endpoint queued, close the connections it gave up on, re-arm the
-        timer at its next deadline."""
+        timer at its next deadline. While events are being dispatched this waits for the
+        end of the dispatch (one flush per message received, however many actions)."""
+        if self._dispatching:
+            return
         for out in self.endpoint.datagrams_to_send():
             self._send(out)
         for conn in self.endpoint.connections_to_close():
