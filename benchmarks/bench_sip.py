@@ -52,7 +52,7 @@ from live.config import load_config
 from live.serve_thread import ServerThread
 
 ROOT = Path(__file__).resolve().parents[1]
-SCENARIOS = Path("/work/shared/sipp")
+SCENARIOS = Path(__file__).resolve().parents[1].parent / "shared" / "sipp"
 #: the recordings sipp_ivr.yaml names, as tones of the length it declares
 TONES = {"welcome.wav": 0.6, "enter_code.wav": 0.6, "goodbye.wav": 1.5, "transfer.wav": 0.3,
          "menu.wav": 0.3}

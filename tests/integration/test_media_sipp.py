@@ -20,8 +20,9 @@ import pytest
 
 from live.media import Leg, MediaEngine
 from sip.sdp import Origin, SessionDescription, answer, revise
+from tests.shared import SIPP_SCENARIOS
 
-SCENARIOS = Path("/work/shared/sipp")
+SCENARIOS = SIPP_SCENARIOS
 
 pytestmark = pytest.mark.skipif(
     shutil.which("sipp") is None or not (SCENARIOS / "uac_dtmf_rfc2833.xml").exists()

@@ -37,8 +37,9 @@ import pytest
 from live.config import load_config
 from live.serve_thread import ServerThread
 from queues import records as rec
+from tests.shared import RFC4475
 
-CORPUS = Path("/work/shared/sip/rfc4475")
+CORPUS = RFC4475
 HERE = Path(__file__).parent
 SERVER_PORT = 5082
 VIA_PORTS = (5060, 5050)

@@ -26,9 +26,10 @@ import pytest
 from live.config import load_config
 from live.serve_thread import ServerThread
 from queues import records as rec
+from tests.shared import SIPP_SCENARIOS
 
 HERE = Path(__file__).parent
-SCENARIOS = Path("/work/shared/sipp")
+SCENARIOS = SIPP_SCENARIOS
 SIPP = shutil.which("sipp")
 PCAPS = Path("/usr/share/sip-tester")
 
