@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sip.framing import DEFAULT_MAX_MESSAGE_SIZE
+from sip.registrar import AgentAccount, RegistrarConfig
 from sip.security import TrunkConfig
 from sip.timers import TimerConfig
 
-__all__ = ["EndpointConfig", "TrunkConfig"]
+__all__ = ["AgentAccount", "EndpointConfig", "RegistrarConfig", "TrunkConfig"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,8 @@ class EndpointConfig:
     """``RequestRefused`` events held undrained before further ones are only counted."""
     max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE
     """Largest message accepted on a TCP connection."""
+    registrar: RegistrarConfig | None = None
+    """Accept agents' REGISTERs (digest-authenticated); None: REGISTER gets 405 as before."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "trunks", tuple(self.trunks))

@@ -6,6 +6,11 @@ later, by exactly one call-ending event -- :class:`CallCancelled`, :class:`CallH
 :class:`HangUpCompleted` or :class:`CallAckTimedOut` -- unless the application itself
 ended the call with ``reject()`` (no event then: the application already knows).
 
+The agent side adds :class:`AgentRegistered` / :class:`AgentUnregistered` (from the
+registrar) and, for each outgoing leg (``invite``), zero or more :class:`AgentLegRinging`,
+then either :class:`AgentLegFailed`, or :class:`AgentLegAnswered` followed later by
+:class:`AgentLegHungUp` -- exactly one of the two ending events per leg.
+
 :class:`Outgoing` is what :meth:`~sip.uas.SipEndpoint.datagrams_to_send` returns: wire
 bytes and where to send them.  It is a ``NamedTuple`` so the driver may unpack it
 (``for data, dest, transport, conn in ...``) or read its fields.
@@ -18,6 +23,12 @@ from typing import Literal, NamedTuple
 
 __all__ = [
     "Address",
+    "AgentLegAnswered",
+    "AgentLegFailed",
+    "AgentLegHungUp",
+    "AgentLegRinging",
+    "AgentRegistered",
+    "AgentUnregistered",
     "CallAckTimedOut",
     "CallArrived",
     "CallCancelled",
@@ -161,6 +172,92 @@ class RequestRefused:
     """Human-readable detail (the parser's message for ``malformed``)."""
 
 
+@dataclass(frozen=True, slots=True)
+class AgentRegistered:
+    """An agent's phone REGISTERed (a new binding, or a refresh when ``refreshed``)."""
+
+    aor: str
+    """The address of record, ``sip:user@domain`` (the REGISTER's To URI)."""
+    contact: str
+    """The bound Contact URI: where to send the agent's INVITEs."""
+    expires_at: float
+    """When the binding lapses unless refreshed (in the driver's clock)."""
+    source: Address
+    """Where the REGISTER came from (send there when the Contact is behind NAT)."""
+    refreshed: bool = False
+    """True when the binding already existed (a re-REGISTER)."""
+    user: str = ""
+    """The authenticated account name."""
+    transport: Transport = "udp"
+    """How the REGISTER came: send the agent's INVITEs the same way."""
+    conn: int | None = None
+    """The TCP connection it came on (pass it to ``invite``); None on UDP."""
+
+
+@dataclass(frozen=True, slots=True)
+class AgentUnregistered:
+    """A binding ended: the phone removed it (``removed``) or let it lapse (``expired``)."""
+
+    aor: str
+    """The address of record."""
+    reason: str
+    """``removed`` (Expires: 0 or Contact: *) or ``expired``."""
+    contact: str = ""
+    """The Contact URI that was bound."""
+    remaining: int = 0
+    """Bindings the AOR still has (0: the agent is no longer reachable)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLegRinging:
+    """The agent's phone answered our INVITE with 180 (or 183, maybe with early media)."""
+
+    leg_id: str
+    """The leg, as returned by ``invite``."""
+    status: int = 180
+    """The provisional status."""
+    sdp: bytes = b""
+    """The SDP of a 183 Session Progress, if any."""
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLegAnswered:
+    """The agent picked up: the 2xx was ACKed; join the caller to the agent."""
+
+    leg_id: str
+    """The leg."""
+    sdp_answer: bytes
+    """The agent's SDP answer."""
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLegFailed:
+    """The offer ended without an answer: the caller goes back to its place in line.
+
+    ``status`` is the final response (486 busy, 480/408 no answer, 5xx/6xx error), 408 when
+    the INVITE went unanswered (Timer B), 487 when we cancelled it.
+    """
+
+    leg_id: str
+    """The leg."""
+    status: int
+    """See above."""
+    cancelled: bool = False
+    """True when the leg ended because of our ``cancel``/``hang_up``."""
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLegHungUp:
+    """An answered agent leg ended (the agent's BYE, or ours completed)."""
+
+    leg_id: str
+    """The leg."""
+    by_agent: bool
+    """True if the agent hung up; False when our own BYE finished."""
+    status: int = 200
+    """Our BYE's final status (408 on timeout); 200 for the agent's BYE."""
+
+
 #: Everything :meth:`~sip.uas.SipEndpoint.next_event` may return.
 SipEvent = (
     CallArrived
@@ -172,4 +269,10 @@ SipEvent = (
     | ReofferReceived
     | ReferProgress
     | RequestRefused
+    | AgentRegistered
+    | AgentUnregistered
+    | AgentLegRinging
+    | AgentLegAnswered
+    | AgentLegFailed
+    | AgentLegHungUp
 )

@@ -10,6 +10,9 @@ The path of a message: security (allow-list) -> parse (or salvage, to answer 400
 validate (400/416/420/505) -> transaction matching (retransmissions re-answered, never
 passed on) -> rate limit for requests outside any dialog -> method (405/501) -> the
 dialog's :class:`~sip.call.Call` or out-of-dialog handling (INVITE, OPTIONS, 481).
+
+Agents: with ``EndpointConfig.registrar`` set, REGISTER goes to :mod:`sip.registrar` (else
+405 as before); ``invite``/``cancel``/``hang_up`` drive outgoing legs (:mod:`sip.uac`).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from sip.framing import StreamFramer
 from sip.ids import CounterSource, IdGenerator, RandomSource
 from sip.message import Request, Response
 from sip.parser import parse
+from sip.registrar import Registrar
 from sip.responses import (
     ACCEPT_ANY,
     ALLOW,
@@ -45,6 +49,7 @@ from sip.transaction import (
     client_key,
     server_key,
 )
+from sip.uac import AgentLegs
 from sip.uas_dialogs import Inbound, call_arrived, handle_in_dialog, invite_problem, target_uri
 from sip.uas_refusals import Refusals
 from sip.validate import validate
@@ -81,6 +86,8 @@ class SipEndpoint(Refusals):
         self._framers: dict[int | None, StreamFramer] = {}
         self._closing: list[int] = []
         self._refusing: tuple[int | None] | None = None
+        self.registrar = Registrar(cfg.registrar) if cfg.registrar is not None else None
+        self.legs = AgentLegs(self)
 
     # -- the driver's side ----------------------------------------------------------------
 
@@ -112,7 +119,12 @@ class SipEndpoint(Refusals):
     def handle_timer(self, now: float) -> None:
         """Run every timer due at ``now``."""
         for owner in self._timers.due(now):
-            if isinstance(owner, Call):
+            if self.legs.on_timer(owner, now):
+                continue
+            if isinstance(owner, Registrar):
+                owner.on_timer(now)
+                self._registrar_events()
+            elif isinstance(owner, Call):
                 owner.on_timer(now)
             elif isinstance(owner, ClientNonInviteTransaction):
                 self._client_timer(owner, now)
@@ -172,9 +184,32 @@ class SipEndpoint(Refusals):
         return call is not None and call.reject(status, now, headers)
 
     def hang_up(self, call_id: str, now: float) -> bool:
-        """BYE (after the ACK if it has not come yet); 480 if the call was never answered."""
+        """BYE (after the ACK if need be), 480 if never answered; an outgoing leg: CANCEL/BYE."""
         call = self._calls.get(call_id)
-        return call is not None and call.hang_up(now)
+        if call is None:
+            return self.legs.hang_up(call_id, now)
+        return call.hang_up(now)
+
+    def invite(
+        self, target_uri: str, sdp: bytes, now: float, *, from_user: str,
+        leg_id: str | None = None, destination: Address | None = None,
+        transport: Transport = "udp", conn: int | None = None,
+    ) -> str:
+        """Call an agent (the B2BUA's second leg) with the SDP offer ``sdp``; the leg id.
+
+        ``target_uri``: the agent's registered Contact or configured URI; ``destination``,
+        ``transport``, ``conn``: where the REGISTER came from, to reach a phone behind NAT.
+        """
+        return self.legs.invite(target_uri, sdp, now, from_user=from_user, leg_id=leg_id,
+                                destination=destination, transport=transport, conn=conn)
+
+    def cancel(self, leg_id: str, now: float) -> bool:
+        """Stop ringing an agent (CANCEL once a provisional came, §9.1); BYE if it answered."""
+        return self.legs.hang_up(leg_id, now)
+
+    def leg_state(self, leg_id: str) -> str | None:
+        """``calling``, ``ringing``, ``cancelling``, ``answered``, ``ending``, or None."""
+        return self.legs.state(leg_id)
 
     def refer(self, call_id: str, target_uri_text: str, now: float) -> bool:
         """REFER the caller to ``target_uri`` (a URI, or a bare number at the caller's host)."""
@@ -218,6 +253,10 @@ class SipEndpoint(Refusals):
 
     def watch(self, owner: Call) -> None:
         """(Re)schedule a call's timers."""
+        self._timers.touch(owner)
+
+    def schedule(self, owner: Timed) -> None:
+        """(Re)schedule the timers of an outgoing leg or of its transactions."""
         self._timers.touch(owner)
 
     def forget(self, call: Call) -> None:
@@ -332,7 +371,8 @@ class SipEndpoint(Refusals):
             return  # a bad response is dropped, never answered
         entry = self._client.get(key)
         if entry is None:
-            return  # stray: RFC 6026 §7.1.1 says discard
+            self.legs.on_response(response, key, now)  # ours, or a stray to discard (RFC 6026)
+            return
         txn, call, _ = entry
         if txn.receive(response, now) and response.status >= 200:
             call.on_client_result(txn, response.status, now)
@@ -354,6 +394,10 @@ class SipEndpoint(Refusals):
                 self.send(peer, got.send)
             self._touch_server(entry[0])
             return
+        leg = self.legs.dialog_leg(req) if req.to.tag is not None else None
+        if leg is not None and req.method != "CANCEL":
+            self.legs.on_request(leg, self._server_request(req, key, peer), now)
+            return
         call = self._calls.get(req.call_id)
         in_dialog = call is not None and req.to.tag is not None and call.dialog.matches(req)
         if req.method == "CANCEL" and self._on_cancel(req, key, peer, now):
@@ -365,7 +409,7 @@ class SipEndpoint(Refusals):
         if method == "INVITE":
             self.reply(sr, 100, now)  # at once, whatever comes next (§17.2.1)
         if method not in ALLOWED_METHODS:
-            self.reply(sr, 405 if method in KNOWN_METHODS else 501, now, to_tag=self.ids.tag())
+            self._not_allowed(sr, now)
         elif call is not None and in_dialog:
             handle_in_dialog(self, call, sr, now)
         elif method == "INVITE" and req.to.tag is None:
@@ -410,6 +454,25 @@ class SipEndpoint(Refusals):
             if invite.state is TxState.PROCEEDING:  # no call claimed it
                 self.reply(ServerRequest(invite.request, invite, entry[1]), 487, now, to_tag=tag)
         return True
+
+    def _not_allowed(self, sr: ServerRequest, now: float) -> None:
+        # 405/501, unless it is a REGISTER and we are a registrar.
+        method, registrar = sr.request.method, self.registrar
+        if method != "REGISTER" or registrar is None:
+            self.reply(sr, 405 if method in KNOWN_METHODS else 501, now, to_tag=self.ids.tag())
+            return
+        peer = sr.peer
+        reply = registrar.handle(
+            sr.request, peer.destination, now, transport=peer.transport, conn=peer.conn
+        )
+        self.reply(sr, reply.status, now, to_tag=self.ids.tag(), headers=reply.headers)
+        self._registrar_events()
+
+    def _registrar_events(self) -> None:
+        registrar = self.registrar
+        if registrar is not None:
+            self._events.extend(registrar.pop_events())
+            self._timers.touch(registrar)
 
     def _options(self, sr: ServerRequest, now: float) -> None:
         accept = (("Accept", ACCEPT_ANY),)
