@@ -15,7 +15,6 @@ pairs involving one call or one agent, so matching that call or that agent resto
 from __future__ import annotations
 
 import heapq
-from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
@@ -31,17 +30,16 @@ from acd.commands import (
     RouteToFallback,
 )
 from acd.errors import AcdError, ConfigError, InvalidEvent, UnknownAgent, UnknownCall
-from acd.model import LOGGED_IN, STAFFED, Agent, AgentConfig, Call
+from acd.model import Agent, AgentConfig, Call
+from acd.roster import Roster
 from acd.strategies import (
-    KEYS,
-    AgentKey,
     RandomSource,
     pick_random,
     pick_round_robin,
     pick_smallest,
 )
 from queues import records as rec
-from queues.config import QueueConfig, StageRequirement
+from queues.config import QueueConfig
 from queues.estimate import HandleTime, estimated_wait
 from queues.line import Entry, WaitingLine, make_key
 from queues.records import AgentState
@@ -90,27 +88,16 @@ class Acd:
         self.config = config
         self._rng = rng
         self.queues: dict[str, QueueConfig] = {q.name: q for q in config.queues}
-        self._stages: dict[str, tuple[StageRequirement, ...]] = {
-            q.name: q.stage_requirements() for q in config.queues
-        }
-        self._keyfn = {q.name: KEYS[q.strategy] for q in config.queues}
+        stages = {q.name: q.stage_requirements() for q in config.queues}
         self.lines: dict[str, WaitingLine] = {
-            q.name: WaitingLine(len(self._stages[q.name])) for q in config.queues
+            name: WaitingLine(len(s)) for name, s in stages.items()
         }
-        self._avail: dict[str, list[list[AgentKey]]] = {
-            name: [[] for _ in stages] for name, stages in self._stages.items()
-        }
-        self._avail_agent: dict[str, dict[AgentKey, Agent]] = {q: {} for q in self.queues}
-        self._members: dict[str, dict[str, Agent]] = {q: {} for q in self.queues}
-        self._logged: dict[str, int] = dict.fromkeys(self.queues, 0)
-        self._staffed: dict[str, int] = dict.fromkeys(self.queues, 0)
+        self.roster = Roster(self.queues, stages)
+        self.agents: dict[str, Agent] = self.roster.agents
         self._rr: dict[str, int] = dict.fromkeys(self.queues, -1)
-        self._emptied: set[str] = set()
-        """Queues whose logged-in or staffed count fell to zero since the last check."""
         self.handle_time: dict[str, HandleTime] = {
             q.name: HandleTime(q.default_handle_s) for q in config.queues
         }
-        self.agents: dict[str, Agent] = {}
         self.calls: dict[str, Call] = {}
         self._timers: list[Timer] = []
         self._seq = 0
@@ -118,7 +105,7 @@ class Acd:
         self._records: list[rec.Record] = []
         self._out: list[Command] = []
         for agent_config in config.agents:
-            self._register(agent_config.agent_id, dict(agent_config.skills))
+            self.roster.register(agent_config.agent_id, dict(agent_config.skills))
         if any(q.strategy == "random" for q in config.queues) and rng is None:
             raise ConfigError("a queue uses the 'random' strategy: give the ACD an rng")
 
@@ -171,16 +158,14 @@ class Acd:
 
     def serving_agents(self, queue: str) -> float:
         """Staffed agents working for ``queue``, each shared evenly among its queues."""
-        return sum(
-            1.0 / len(a.eligible) for a in self._members[queue].values() if a.state in STAFFED
-        )
+        return self.roster.serving(queue)
 
     def available_agents(self, queue: str) -> int:
         """Agents free now who may take calls of ``queue`` at some escalation stage."""
-        return len(self._avail_agent[queue])
+        return len(self.roster.avail_agent[queue])
 
     def logged_in_agents(self, queue: str) -> int:
-        return self._logged[queue]
+        return self.roster.logged[queue]
 
     # ------------------------------------------------------------------ call events
 
@@ -254,9 +239,9 @@ class Acd:
         if agent is None:
             if event.skills is None:
                 raise UnknownAgent(f"agent {event.agent_id!r} is not configured: give skills")
-            agent = self._register(event.agent_id, dict(event.skills))
+            agent = self.roster.register(event.agent_id, dict(event.skills))
         elif event.skills is not None:
-            self._change_skills(agent, dict(event.skills), now)
+            self.roster.change_skills(agent, dict(event.skills))
         if agent.state != "logged_out":
             if agent.pending is not None and agent.pending[0] == "logged_out":
                 agent.pending = None  # logged back in before the pending log-out applied
@@ -298,18 +283,18 @@ class Acd:
 
     def _on_skills_changed(self, event: ev.AgentSkillsChanged, now: float) -> None:
         agent = self._agent(event.agent_id)
-        self._change_skills(agent, dict(event.skills), now)
+        self.roster.change_skills(agent, dict(event.skills))
         if agent.state == "available":
             self._match_agent(agent, now)
 
     def _on_day_started(self, event: ev.DayStarted, now: float) -> None:
         available = [a for a in self.agents.values() if a.state == "available"]
         for agent in available:
-            self._unlist(agent)
+            self.roster.unlist(agent)
         for agent in self.agents.values():
             agent.calls_today = 0
         for agent in available:
-            self._list(agent)
+            self.roster.list(agent)
 
     _handlers: ClassVar[dict[type, Callable[[Acd, Any, float], None]]] = {
         ev.CallQueued: _on_call_queued,
@@ -369,14 +354,15 @@ class Acd:
     def _refusal(self, queue: QueueConfig) -> Literal["queue_full", "no_agents"] | None:
         if queue.max_length is not None and len(self.lines[queue.name]) >= queue.max_length:
             return "queue_full"
-        if queue.join_empty == "logged_in" and self._logged[queue.name] == 0:
+        logged, staffed = self.roster.logged[queue.name], self.roster.staffed[queue.name]
+        if queue.join_empty == "logged_in" and logged == 0:
             return "no_agents"
-        if queue.join_empty == "staffed" and self._staffed[queue.name] == 0:
+        if queue.join_empty == "staffed" and staffed == 0:
             return "no_agents"
         # A caller the leave rule would send away at once is refused at the door instead.
-        if queue.leave_empty == "logged_in" and self._logged[queue.name] == 0:
+        if queue.leave_empty == "logged_in" and logged == 0:
             return "no_agents"
-        if queue.leave_empty == "staffed" and self._staffed[queue.name] == 0:
+        if queue.leave_empty == "staffed" and staffed == 0:
             return "no_agents"
         return None
 
@@ -419,7 +405,7 @@ class Acd:
 
     def _match_call(self, call: Call, now: float) -> None:
         """Offer a waiting call to the best available agent allowed at its stage."""
-        lists = self._avail[call.queue][: call.entry.stage + 1]
+        lists = self.roster.avail[call.queue][: call.entry.stage + 1]
         queue = self.queues[call.queue]
         if queue.strategy == "round_robin":
             key = pick_round_robin(lists, self._rr[queue.name])
@@ -429,7 +415,7 @@ class Acd:
         else:
             key = pick_smallest(lists)
         if key is not None:
-            self._offer(call, self._avail_agent[call.queue][key], now)
+            self._offer(call, self.roster.avail_agent[call.queue][key], now)
 
     def _match_agent(self, agent: Agent, now: float) -> None:
         """Offer a newly free agent the caller it should serve first, across its queues."""
@@ -496,43 +482,6 @@ class Acd:
 
     # ------------------------------------------------------------------ agents
 
-    def _register(self, agent_id: str, skills: dict[str, int]) -> Agent:
-        _check_skills(agent_id, skills)
-        agent = Agent(agent_id, skills, order=len(self.agents))
-        agent.eligible = self._eligibility(skills)
-        self.agents[agent_id] = agent
-        for queue in agent.eligible:
-            self._members[queue][agent_id] = agent
-        return agent
-
-    def _eligibility(self, skills: dict[str, int]) -> dict[str, int]:
-        eligible: dict[str, int] = {}
-        for name, stages in self._stages.items():
-            skill = self.queues[name].skill
-            for i, req in enumerate(stages):
-                if skills.get(skill, 0) >= req.primary_min_level or any(
-                    skills.get(s, 0) >= lvl for s, lvl in req.extra_skills
-                ):
-                    eligible[name] = i
-                    break
-        return eligible
-
-    def _change_skills(self, agent: Agent, skills: dict[str, int], now: float) -> None:
-        _check_skills(agent.agent_id, skills)
-        listed = agent.state == "available"
-        if listed:
-            self._unlist(agent)
-        self._count(agent, agent.state, -1)
-        for queue in agent.eligible:
-            del self._members[queue][agent.agent_id]
-        agent.skills = skills
-        agent.eligible = self._eligibility(skills)
-        for queue in agent.eligible:
-            self._members[queue][agent.agent_id] = agent
-        self._count(agent, agent.state, +1)
-        if listed:
-            self._list(agent)
-
     def _leave_work(self, agent: Agent, state: AgentState, reason: str, now: float) -> None:
         """Pause or log out now, or after the current call if the agent is busy."""
         if agent.state in ("on_call", "wrap_up"):
@@ -591,62 +540,20 @@ class Acd:
         queue: str | None = None,
         call_id: str | None = None,
     ) -> None:
-        old = agent.state
-        if old == "available":
-            self._unlist(agent)
-        recount = (old in LOGGED_IN) != (state in LOGGED_IN) or (old in STAFFED) != (
-            state in STAFFED)
-        if recount:
-            self._count(agent, old, -1)
-        agent.state, agent.reason, agent.since = state, reason, now
-        agent.queue = queue
-        if call_id is not None:
-            agent.call_id = call_id
-        if recount:
-            self._count(agent, state, +1)
-        if state == "available":
-            self._list(agent)
-        self._records.append(
-            rec.AgentStateChanged(now, agent.agent_id, state, reason, queue or "", call_id or "")
-        )
-
-    def _count(self, agent: Agent, state: AgentState, sign: int) -> None:
-        logged = state in LOGGED_IN
-        staffed = state in STAFFED
-        for queue in agent.eligible:
-            if logged:
-                self._logged[queue] += sign
-                if not self._logged[queue]:
-                    self._emptied.add(queue)
-            if staffed:
-                self._staffed[queue] += sign
-                if not self._staffed[queue]:
-                    self._emptied.add(queue)
-
-    def _list(self, agent: Agent) -> None:
-        for queue, stage in agent.eligible.items():
-            key = self._keyfn[queue](agent, self.queues[queue])
-            insort(self._avail[queue][stage], key)
-            self._avail_agent[queue][key] = agent
-
-    def _unlist(self, agent: Agent) -> None:
-        for queue, stage in agent.eligible.items():
-            keys = self._avail[queue][stage]
-            key = self._keyfn[queue](agent, self.queues[queue])
-            del keys[bisect_left(keys, key)]
-            del self._avail_agent[queue][key]
+        self._records.append(self.roster.set_state(agent, state, now, reason, queue, call_id))
 
     def _apply_leave_rules(self, now: float) -> None:
         """Send callers away from queues whose last eligible agent just left (leave rule)."""
-        if not self._emptied:
+        roster = self.roster
+        if not roster.emptied:
             return
-        emptied = [self.queues[name] for name in sorted(self._emptied)]
-        self._emptied.clear()
+        emptied = [self.queues[name] for name in sorted(roster.emptied)]
+        roster.emptied.clear()
         for queue in emptied:
             rule = queue.leave_empty
             if rule == "never" or not self.lines[queue.name]:
                 continue
-            empty = self._logged if rule == "logged_in" else self._staffed
+            empty = roster.logged if rule == "logged_in" else roster.staffed
             if empty[queue.name] == 0:
                 for entry in list(self.lines[queue.name]):
                     call = self.calls[entry.call_id]
@@ -752,8 +659,3 @@ class Acd:
         """Callers waiting in ``queue``, best first."""
         return (self.calls[e.call_id] for e in self.lines[queue])
 
-
-def _check_skills(agent_id: str, skills: dict[str, int]) -> None:
-    for skill, level in skills.items():
-        if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 10:
-            raise ConfigError(f"agent {agent_id!r}.skills.{skill}: level 1 to 10, not {level!r}")

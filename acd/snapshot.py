@@ -62,7 +62,7 @@ def restore(config: AcdConfig, data: dict[str, Any], rng: RandomSource | None = 
             acd.lines[call.queue].add(call.entry)
     acd._timers = [(float(d), int(s), cast(TimerKind, k), str(i)) for d, s, k, i in data["timers"]]
     heapq.heapify(acd._timers)
-    acd._emptied.clear()  # counts were rebuilt from zero, nothing was emptied
+    acd.roster.emptied.clear()  # counts were rebuilt from zero, nothing was emptied
     return acd
 
 
@@ -74,7 +74,7 @@ def _agent_data(agent: Agent) -> dict[str, Any]:
 
 
 def _restore_agent(acd: Acd, item: dict[str, Any]) -> None:
-    agent = acd._register(item["agent_id"], dict(item["skills"]))
+    agent = acd.roster.register(item["agent_id"], dict(item["skills"]))
     if agent.order != item["order"]:
         raise AcdError(f"snapshot agent order mismatch for {agent.agent_id!r}")
     pending = item["pending"]
@@ -87,11 +87,11 @@ def _restore_agent(acd: Acd, item: dict[str, Any]) -> None:
     agent.until = item["until"]
     agent.pending = (cast(AgentState, pending[0]), str(pending[1])) if pending else None
     state = cast(AgentState, item["state"])
-    acd._count(agent, agent.state, -1)
+    acd.roster.count(agent, agent.state, -1)
     agent.state = state
-    acd._count(agent, state, +1)
+    acd.roster.count(agent, state, +1)
     if state == "available":
-        acd._list(agent)
+        acd.roster.list(agent)
 
 
 def _call_data(call: Call) -> dict[str, Any]:
