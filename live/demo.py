@@ -11,6 +11,7 @@ import hashlib
 import secrets
 import sys
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -112,12 +113,21 @@ async def run_demo(
         finally:
             for agent in config.agents:
                 runtime.submit(ev.AgentLoggedOut(agent.agent_id))
-            await store.flush()
-            await store.save_snapshot(snapshot(runtime.acd))
-            await handle.stop()
+            await _bounded("writing the last records", store.flush())
+            await _bounded("saving the ACD snapshot", store.save_snapshot(snapshot(runtime.acd)))
+            await _bounded("stopping the dashboard", handle.stop())
     finally:
-        await close_redis()
+        await _bounded("closing Redis", close_redis())
     return result
+
+
+async def _bounded(what: str, step: Awaitable[object], timeout_s: float = 20.0) -> None:
+    """Run one shutdown step; a stuck one is reported, not waited for forever."""
+    try:
+        await asyncio.wait_for(step, timeout_s)
+    except TimeoutError:
+        print(f"accueil demo: {what} took more than {timeout_s:g} s; gave up waiting",
+              file=sys.stderr)
 
 
 async def _run(
