@@ -30,6 +30,8 @@ not an IP address or network: '10.0.0/8'``), all at once, never as a traceback::
       - {name: general, skill: general, max_wait_s: 600, fallback: closed}
     agents:                       # acd.model.AgentConfig
       - {id: a01, skills: {general: 5}, name: Alice}
+      - {id: a02, skills: {general: 3}, uri: "sip:a02@192.0.2.30:5060"}  # logged in at start
+      - {id: a03, skills: {general: 3}, password: s3cret}   # REGISTERs as user a03
     data: /var/lib/accueil        # Redis data, exports, the text-to-speech cache
     http: 127.0.0.1:8080          # optional: the supervision API and dashboard
 
@@ -56,6 +58,7 @@ from queues.config import QueueConfig
 from queues.errors import ConfigError as QueueConfigError
 
 __all__ = [
+    "AgentLine",
     "ServeConfig",
     "ServeConfigError",
     "TrunkConfig",
@@ -69,7 +72,7 @@ _SIP: Final = ("listen", "transports", "advertise", "grace_s", "retry_after_s", 
 _TRUNK: Final = ("allow", "rate", "burst", "reject_with")
 _RTP: Final = ("address", "ports", "idle")
 _IVR: Final = ("file", "prompts", "music_on_hold", "voices", "silent_fallback")
-_AGENT: Final = ("id", "skills", "name")
+_AGENT: Final = ("id", "skills", "name", "uri", "password", "ha1")
 _TRANSPORTS: Final = ("udp", "tcp")
 _IDLE: Final = ("silence", "comfort", "none")
 _PORTS: Final = re.compile(r"\s*(\d{1,5})\s*-\s*(\d{1,5})\s*")
@@ -103,6 +106,19 @@ class TrunkConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class AgentLine:
+    """How an agent's phone is reached: a fixed URI, or a registration (password or HA1)."""
+
+    agent_id: str
+    uri: str | None = None
+    """A fixed SIP URI: the agent is logged in at start and rung there."""
+    password: str | None = field(default=None, repr=False)
+    """The agent REGISTERs as user ``agent_id`` with this password..."""
+    ha1: str | None = field(default=None, repr=False)
+    """...or with this stored MD5 ``H(user:realm:password)`` (hex)."""
+
+
+@dataclass(frozen=True, slots=True)
 class ServeConfig:
     """Everything ``accueil serve`` needs, checked."""
 
@@ -130,6 +146,8 @@ class ServeConfig:
     silent_fallback: bool = False
     queues: tuple[QueueConfig, ...] = ()
     agents: tuple[AgentConfig, ...] = ()
+    agent_lines: tuple[AgentLine, ...] = ()
+    """The agents that have a ``uri``, ``password`` or ``ha1`` (their phones)."""
     data_dir: Path | None = None
     http: tuple[str, int] | None = None
 
@@ -390,6 +408,7 @@ class _Loader:
             top.error("agents", f"expected a list of agents, got {describe(node)}")
             return
         out: list[AgentConfig] = []
+        lines: list[AgentLine] = []
         seen: set[str] = set()
         for i, item in enumerate(node.value):
             fields = self.reader.mapping(item, f"agents[{i}]", _AGENT, required=True)
@@ -402,7 +421,11 @@ class _Loader:
                 fields.error("id", f"two agents have the id {agent_id!r}")
             seen.add(agent_id)
             out.append(AgentConfig(agent_id, skills, name))
+            line = _agent_line(fields, agent_id)
+            if line is not None:
+                lines.append(line)
         self.values["agents"] = tuple(out)
+        self.values["agent_lines"] = tuple(lines)
 
     def _skills(self, fields: Fields) -> dict[str, int]:
         skills = self.reader.mapping(fields.get("skills"), fields.sub("skills"))
@@ -410,6 +433,20 @@ class _Loader:
         for skill in list(skills.items):
             out[skill] = skills.integer(skill, 1, 1, 10)
         return out
+
+
+def _agent_line(fields: Fields, agent_id: str) -> AgentLine | None:
+    """The agent's ``uri`` / ``password`` / ``ha1``, checked; ``None`` when none is given."""
+    uri, password, ha1 = fields.text("uri"), fields.text("password"), fields.text("ha1")
+    if uri is None and password is None and ha1 is None:
+        return None
+    if uri is not None and not re.fullmatch(r"sips?:[^\s@]+@[^\s@]+|sips?:[^\s@]+", uri):
+        fields.error("uri", f"expected a SIP URI (sip:user@host:port), got {uri!r}")
+    if password is not None and ha1 is not None:
+        fields.error("ha1", "give a password or an ha1, not both")
+    if ha1 is not None and not re.fullmatch(r"[0-9a-fA-F]{32}", ha1):
+        fields.error("ha1", "expected the 32 hex digits of an MD5 HA1")
+    return AgentLine(agent_id, uri, password, ha1.lower() if ha1 is not None else None)
 
 
 def _network(node: yaml.Node) -> str | None:

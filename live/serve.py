@@ -32,6 +32,7 @@ from live.config import ServeConfig, ServeConfigError, load_config
 from live.media import MediaEngine
 from live.runtime import RecordSink, Runtime
 from live.scheduler import AsyncioScheduler
+from live.serve_agents import Agents
 from live.serve_calls import Calls
 from live.serve_endpoint import build_endpoint
 from live.serve_prompts import PromptBank, PromptError
@@ -69,6 +70,7 @@ class Server:
         self.ivr: IvrService | None = None
         self.prompts: PromptBank | None = None
         self.endpoint: SipEndpoint | None = None
+        self.agents: Agents | None = None
         self._closers: list[Callable[[], Awaitable[None]]] = []
         self._stopped = asyncio.Event()
         self._stopping = False
@@ -112,9 +114,12 @@ class Server:
         self.runtime = Runtime(Acd(AcdConfig(config.queues, config.agents)), clock, calls,
                                sinks)
         calls.submit, calls.record = self.runtime.submit, self.runtime.record
+        calls.agents = self.agents = Agents(calls, config.agent_lines,
+                                            tuple(a.agent_id for a in config.agents))
         calls.retry_after_s = config.retry_after_s
         calls.flush = transport.flush
         await self._start_supervision()  # records go to the store from the first call
+        self.agents.start()  # fixed-URI agents log in
         transport.on_event = calls.on_event
         transport.attach(self.endpoint)
         if not config.trunks:

@@ -7,7 +7,8 @@ and the single timer of the session.
 
 The call's phases: ``setup`` (a media port is being bound) → ``ivr`` (the session drives:
 ring, answer, prompts, digits) → ``queued`` (the ACD holds the caller, who hears music on
-hold or silence) or ``transfer`` (REFER sent, waiting for the NOTIFY) → ``ending`` (we sent
+hold or silence; :mod:`live.serve_agents` rings its agents) → ``connected`` (bridged to the
+agent who answered) or ``transfer`` (REFER sent, waiting for the NOTIFY) → ``ending`` (we sent
 BYE, or are playing a queue's fallback message before it) → gone. A caller's BYE or CANCEL
 at any phase reaches whoever holds the call: the session (``CallerHungUp``) or the ACD.
 """
@@ -19,7 +20,7 @@ import logging
 import secrets
 from collections import Counter
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from acd import commands as acd_cmd
 from acd import events as acd_ev
@@ -37,6 +38,9 @@ from sip import events as sip_ev
 from sip.sdp import Origin, SdpError, SessionDescription, answer, revise
 from sip.sdp import offer as sdp_offer
 from sip.uas import SipEndpoint
+
+if TYPE_CHECKING:
+    from live.serve_agents import Agents
 
 __all__ = ["Calls"]
 
@@ -75,6 +79,8 @@ class Calls:
         """Call events seen, by name (``arrived``, ``answered``, ``digit_info``...)."""
         self._session_id = secrets.randbelow(2**40)
         self._tasks: set[asyncio.Task[None]] = set()
+        self.agents: Agents | None = None
+        """The agents' phones (:mod:`live.serve_agents`); ``None``: offers are only logged."""
 
     def _note(self, event: str, call_id: str, **fields: object) -> None:
         """Count a call event and log its line."""
@@ -174,8 +180,10 @@ class Calls:
         self._note(name.get(type(event), "ack_timeout"), call.call_id, phase=call.phase)
         if call.phase == "ivr" and call.session is not None:
             self._feed(call, CallerHungUp(), now)
-        elif call.phase == "queued":
+        elif call.phase in ("queued", "connected"):
             self.submit(acd_ev.CallerHungUp(call.call_id))
+            if call.phase == "connected" and self.agents is not None:
+                self.agents.caller_left(call.call_id)
         self._drop(call)
 
     def _hung_up(self, event: sip_ev.HangUpCompleted) -> None:
@@ -225,6 +233,10 @@ class Calls:
         log.info("event=request_refused status=%s reason=%s source=%s:%s detail=%r",
                  event.status, event.reason, event.source[0], event.source[1], event.detail)
 
+    def _agent_event(self, event: Any) -> None:
+        if self.agents is not None:
+            self.agents.on_event(event)
+
     _handlers: ClassVar[dict[type, Callable[[Calls, Any], None]]] = {
         sip_ev.CallArrived: _arrived,
         sip_ev.CallCancelled: _caller_left,
@@ -235,6 +247,12 @@ class Calls:
         sip_ev.ReofferReceived: _reoffer,
         sip_ev.ReferProgress: _refer_progress,
         sip_ev.RequestRefused: _refused_request,
+        sip_ev.AgentLegRinging: _agent_event,
+        sip_ev.AgentLegAnswered: _agent_event,
+        sip_ev.AgentLegFailed: _agent_event,
+        sip_ev.AgentLegHungUp: _agent_event,
+        sip_ev.AgentRegistered: _agent_event,
+        sip_ev.AgentUnregistered: _agent_event,
     }
 
     # ------------------------------------------------------------------ the session
@@ -401,6 +419,14 @@ class Calls:
             call.timer.cancel()
         call.timer, call.timer_at = None, None
 
+    def hang_up_call(self, call: Call, reason: str) -> None:
+        """Hang up on the caller now (the agent of a connected call hung up)."""
+        self._hang_up(call, self.clock.now(), reason)
+
+    def spawn(self, coro: Any) -> None:
+        """Run ``coro`` as a task of the calls (its failure is logged)."""
+        self._spawn(coro)
+
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)
         self._tasks.add(task)
@@ -414,8 +440,12 @@ class Calls:
     # ----------------------------------------------------------- the ACD's commands
 
     def execute(self, command: acd_cmd.Command, now: float) -> None:
-        """Telephony adapter of the ACD runtime (agents are not connected yet)."""
+        """Telephony adapter of the ACD runtime (offers go to :attr:`agents`)."""
         match command:
+            case acd_cmd.OfferCall() if self.agents is not None:
+                self.agents.offer(command)
+            case acd_cmd.CancelOffer() if self.agents is not None:
+                self.agents.cancel(command)
             case acd_cmd.RouteToFallback() | acd_cmd.RejectCall():
                 self._fallback(command.call_id, command.action, command.reason, now)
             case acd_cmd.OverflowCall():
@@ -456,8 +486,10 @@ class Calls:
             if call.phase == "ivr" and call.session is not None:
                 # closes the session's account of the call (it has no "engine stopped")
                 self._feed(call, CallerHungUp(), now)
-            elif call.phase == "queued":
+            elif call.phase in ("queued", "connected"):
                 self.submit(acd_ev.CallerHungUp(call.call_id))
+                if call.phase == "connected" and self.agents is not None:
+                    self.agents.caller_left(call.call_id)
             if call.answered:
                 self._hang_up(call, now, "shutdown")
             else:

@@ -1,0 +1,94 @@
+"""Two media legs joined: what one receives, the other sends (``accueil serve``'s B2BUA).
+
+Audio payloads received on one leg are pushed to the other with
+:meth:`live.media.MediaEngine.push`, which transcodes PCMU↔PCMA when the two sides
+negotiated different laws. RFC 4733 digits are not relayed packet by packet: each digit the
+media engine decodes on one side is sent again as fresh RFC 4733 events on the other (when
+that side negotiated telephone-event), which keeps sequence numbers and timestamps coherent.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from live.media import Leg, MediaEngine, MediaError
+
+__all__ = ["Bridge", "PacketCounters"]
+
+log = logging.getLogger("accueil.bridge")
+
+
+@dataclass(slots=True)
+class PacketCounters:
+    """RTP packets of one bridged call, per leg and per direction of the relay."""
+
+    caller_received: int = 0
+    caller_sent: int = 0
+    agent_received: int = 0
+    agent_sent: int = 0
+    to_agent: int = 0
+    """Audio frames relayed from the caller to the agent."""
+    to_caller: int = 0
+    """Audio frames relayed from the agent to the caller."""
+    digits: int = 0
+    """DTMF digits relayed (either way)."""
+
+
+class Bridge:
+    """Relays audio and digits between ``caller`` and ``agent`` until :meth:`stop`."""
+
+    def __init__(self, media: MediaEngine, caller: Leg, agent: Leg) -> None:
+        self.media = media
+        self.caller = caller
+        self.agent = agent
+        self.relayed = PacketCounters()
+        self.active = False
+
+    def start(self) -> None:
+        """Stop whatever the caller heard (music, prompt) and join the two legs."""
+        if not self.caller.closed:
+            self.media.stop(self.caller)
+        if not self.agent.closed:
+            self.media.stop(self.agent)
+        self.caller.on_audio = lambda _leg, payload: self._relay(payload, to_agent=True)
+        self.agent.on_audio = lambda _leg, payload: self._relay(payload, to_agent=False)
+        self.caller.on_digit = lambda _leg, digit: self._digit(digit, self.agent)
+        self.agent.on_digit = lambda _leg, digit: self._digit(digit, self.caller)
+        self.active = True
+
+    def stop(self) -> None:
+        """Unjoin the legs (they stay open: their owners close them)."""
+        if not self.active:
+            return
+        self.active = False
+        for leg in (self.caller, self.agent):
+            leg.on_audio = None
+            leg.on_digit = None
+
+    def counters(self) -> PacketCounters:
+        """The relay counts and both legs' RTP counters, as of now."""
+        c = self.relayed
+        return PacketCounters(self.caller.stats.received, self.caller.stats.sent,
+                              self.agent.stats.received, self.agent.stats.sent,
+                              c.to_agent, c.to_caller, c.digits)
+
+    def _relay(self, payload: bytes, *, to_agent: bool) -> None:
+        source, target = (self.caller, self.agent) if to_agent else (self.agent, self.caller)
+        if not self.active or target.closed:
+            return
+        self.media.push(target, payload, source.codec)
+        if to_agent:
+            self.relayed.to_agent += 1
+        else:
+            self.relayed.to_caller += 1
+
+    def _digit(self, digit: str, target: Leg) -> None:
+        if not self.active or target.closed or target.telephone_event is None:
+            return
+        try:
+            self.media.send_digits(target, digit)
+        except MediaError as exc:  # pragma: no cover - closed between the checks
+            log.debug("digit not relayed: %s", exc)
+            return
+        self.relayed.digits += 1

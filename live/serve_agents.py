@@ -1,0 +1,310 @@
+"""Agents' phones in ``accueil serve``: the ACD's offers become outgoing SIP legs.
+
+:class:`Agents` carries out :class:`~acd.commands.OfferCall` (open a media leg, INVITE the
+agent's phone with our SDP offer) and :class:`~acd.commands.CancelOffer` (CANCEL it), and
+turns the endpoint's agent-leg events back into ACD events:
+
+* ``AgentLegAnswered``: the answer SDP is accepted, the agent's media leg configured, the
+  caller's music stopped and the two legs bridged (:class:`live.bridge.Bridge`), then
+  ``AgentAnswered``;
+* ``AgentLegFailed`` (not caused by us): ``OfferFailed`` with ``busy`` (486, 600),
+  ``declined`` (603), ``no_answer`` (408, 480, 487) or ``error``;
+* ``AgentLegHungUp`` by the agent: ``AgentHungUp``, and the caller is hung up.
+
+Agents are reached at a fixed ``uri`` (logged in when the engine starts) or at the Contact
+they REGISTERed (``AgentRegistered`` logs them in, the last binding's end logs them out);
+over UDP the INVITE follows the Contact, over TCP it goes back on the REGISTER's connection.
+Phones behind NAT whose Contact is unreachable are not handled yet.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
+
+from acd import commands as acd_cmd
+from acd import events as acd_ev
+from live.bridge import Bridge, PacketCounters
+from live.config import AgentLine
+from live.media import Leg, MediaError
+from live.serve_call import call_log
+from sip import events as sip_ev
+from sip.sdp import Origin, SdpError, SessionDescription, accept_answer
+from sip.sdp import offer as sdp_offer
+
+if TYPE_CHECKING:
+    from live.serve_call import Call
+    from live.serve_calls import Calls
+
+__all__ = ["AgentEvent", "Agents", "Offer"]
+
+log = logging.getLogger("accueil.agents")
+
+AgentEvent = (sip_ev.AgentLegRinging | sip_ev.AgentLegAnswered | sip_ev.AgentLegFailed
+              | sip_ev.AgentLegHungUp | sip_ev.AgentRegistered | sip_ev.AgentUnregistered)
+"""The endpoint events :meth:`Agents.on_event` takes."""
+
+_USER = re.compile(r"[A-Za-z0-9_.+-]{1,64}")
+
+
+def failure_reason(status: int) -> str:
+    """The ACD's ``OfferFailed`` reason for a final status of the agent's INVITE."""
+    if status in (486, 600):
+        return "busy"
+    if status == 603:
+        return "declined"
+    if status in (408, 480, 487):
+        return "no_answer"
+    return "error"
+
+
+@dataclass(eq=False, slots=True)
+class Offer:
+    """One call offered to one agent: the outgoing leg, its media, then the bridge."""
+
+    call_id: str
+    agent_id: str
+    state: str = "opening"
+    """``opening`` (media port), ``calling``, ``connected``, ``cancelled``, ``ended``."""
+    leg_id: str | None = None
+    media: Leg | None = None
+    local_sdp: SessionDescription | None = None
+    bridge: Bridge | None = None
+
+
+class Agents:
+    """The agents' side of every call; see the module docstring."""
+
+    def __init__(self, calls: Calls, lines: tuple[AgentLine, ...],
+                 known: tuple[str, ...] = ()) -> None:
+        self.calls = calls
+        self.fixed = {line.agent_id: line.uri for line in lines if line.uri is not None}
+        self.known = set(known) | {line.agent_id for line in lines}
+        self.bindings: dict[str, sip_ev.AgentRegistered] = {}
+        """Registered agents: agent id -> the last binding."""
+        self.offers: dict[str, Offer] = {}
+        """Offers in progress or connected calls, by Call-ID."""
+        self.by_leg: dict[str, Offer] = {}
+        self.finished: dict[str, PacketCounters] = {}
+        """Packet counters of the bridged calls that ended, by Call-ID."""
+        self._session_id = secrets.randbelow(2**40)
+
+    def start(self) -> None:
+        """Log in the agents with a fixed URI."""
+        for agent_id in self.fixed:
+            self.calls.submit(acd_ev.AgentLoggedIn(agent_id))
+
+    def packet_counters(self, call_id: str) -> PacketCounters | None:
+        """The bridged call's counters (live, else as it ended); ``None`` if never bridged."""
+        offer = self.offers.get(call_id)
+        if offer is not None and offer.bridge is not None:
+            return offer.bridge.counters()
+        return self.finished.get(call_id)
+
+    # ------------------------------------------------------------- the ACD's commands
+
+    def offer(self, command: acd_cmd.OfferCall) -> None:
+        """Ring the agent: a media port, then the INVITE (see :meth:`_dial`)."""
+        call = self.calls.calls.get(command.call_id)
+        target = self._target(command.agent_id)
+        call_log("offer", command.call_id, agent=command.agent_id, target=target or "-")
+        if call is None or call.phase != "queued" or target is None:
+            self.calls.submit(acd_ev.OfferFailed(command.call_id, command.agent_id, "error"))
+            return
+        offer = Offer(command.call_id, command.agent_id)
+        self.offers[command.call_id] = offer
+        self.calls.spawn(self._dial(offer, call))
+
+    def cancel(self, command: acd_cmd.CancelOffer) -> None:
+        """Stop ringing the agent (ring timeout, caller gone, agent logged out)."""
+        offer = self.offers.get(command.call_id)
+        call_log("offer_cancelled", command.call_id, agent=command.agent_id,
+                 reason=command.reason)
+        if offer is None or offer.agent_id != command.agent_id or offer.state == "connected":
+            return
+        offer.state = "cancelled"
+        if offer.leg_id is not None:
+            self.calls.endpoint.cancel(offer.leg_id, self.calls.clock.now())
+            self.calls.flush()
+        self._forget(offer)
+
+    async def _dial(self, offer: Offer, call: Call) -> None:
+        try:
+            leg = await self.calls.media.open_leg(name=f"{offer.call_id}/agent")
+        except (OSError, MediaError) as exc:
+            log.error("call=%s event=no_media_for_agent reason=%r", offer.call_id, str(exc))
+            self._failed(offer, "error")
+            return
+        offer.media = leg
+        if offer.state != "opening" or call.phase != "queued":
+            self._failed(offer, "error")
+            return
+        target = self._target(offer.agent_id)
+        if target is None:  # unregistered while the port was being bound
+            self._failed(offer, "error")
+            return
+        self._session_id += 1
+        address = self.calls.media_address
+        offer.local_sdp = sdp_offer(address, leg.port,
+                                    Origin("accueil", str(self._session_id), 1, address))
+        binding = self.bindings.get(offer.agent_id)
+        caller = call.caller if _USER.fullmatch(call.caller) else "accueil"
+        now = self.calls.clock.now()
+        if binding is not None and binding.transport == "tcp" and offer.agent_id not in self.fixed:
+            # back on the connection the REGISTER came on (UDP follows the Contact)
+            offer.leg_id = self.calls.endpoint.invite(
+                target, offer.local_sdp.to_bytes(), now, from_user=caller,
+                destination=binding.source, transport="tcp", conn=binding.conn)
+        else:
+            offer.leg_id = self.calls.endpoint.invite(target, offer.local_sdp.to_bytes(), now,
+                                                      from_user=caller)
+        offer.state = "calling"
+        self.by_leg[offer.leg_id] = offer
+        self.calls.flush()
+
+    def _failed(self, offer: Offer, reason: str) -> None:
+        """The offer cannot go on: tell the ACD (unless it cancelled it) and forget it."""
+        if offer.state != "cancelled":
+            self.calls.submit(acd_ev.OfferFailed(offer.call_id, offer.agent_id, reason))
+        offer.state = "ended"
+        self._forget(offer)
+
+    def _forget(self, offer: Offer) -> None:
+        if offer.bridge is not None and offer.bridge.active:
+            offer.bridge.stop()
+            counters = self.finished[offer.call_id] = offer.bridge.counters()
+            call_log("bridge_ended", offer.call_id, agent=offer.agent_id, **asdict(counters))
+        if offer.media is not None:
+            self.calls.media.close_leg(offer.media)
+        if self.offers.get(offer.call_id) is offer:
+            del self.offers[offer.call_id]
+
+    def _target(self, agent_id: str) -> str | None:
+        binding = self.bindings.get(agent_id)
+        return self.fixed.get(agent_id) or (binding.contact if binding is not None else None)
+
+    # ------------------------------------------------------------ the endpoint's events
+
+    def on_event(self, event: AgentEvent) -> None:
+        """One agent-leg or registration event from the endpoint."""
+        match event:
+            case sip_ev.AgentLegRinging(leg_id=leg_id):
+                offer = self.by_leg.get(leg_id)
+                if offer is not None:
+                    call_log("agent_ringing", offer.call_id, agent=offer.agent_id)
+            case sip_ev.AgentLegAnswered():
+                self._answered(event)
+            case sip_ev.AgentLegFailed():
+                self._leg_failed(event)
+            case sip_ev.AgentLegHungUp():
+                self._leg_hung_up(event)
+            case sip_ev.AgentRegistered():
+                self._registered(event)
+            case sip_ev.AgentUnregistered():
+                self._unregistered(event)
+
+    def _answered(self, event: sip_ev.AgentLegAnswered) -> None:
+        offer = self.by_leg.get(event.leg_id)
+        now = self.calls.clock.now()
+        if offer is None or offer.state != "calling" or offer.media is None:
+            self.calls.endpoint.hang_up(event.leg_id, now)  # too late: the offer is over
+            return
+        call = self.calls.calls.get(offer.call_id)
+        assert offer.local_sdp is not None
+        try:
+            negotiated = accept_answer(offer.local_sdp, SessionDescription.parse(event.sdp_answer))
+            self.calls.media.configure(offer.media, negotiated)
+        except (SdpError, MediaError) as exc:
+            call_log("agent_sdp_refused", offer.call_id, agent=offer.agent_id, reason=str(exc))
+            self.calls.endpoint.hang_up(event.leg_id, now)
+            self._failed(offer, "error")
+            return
+        if call is None or call.phase != "queued" or call.leg is None or call.leg.closed:
+            self.calls.endpoint.hang_up(event.leg_id, now)
+            offer.state = "cancelled"  # the ACD already knows the caller left
+            self._forget(offer)
+            return
+        offer.state, call.phase = "connected", "connected"
+        offer.bridge = Bridge(self.calls.media, call.leg, offer.media)
+        offer.bridge.start()
+        call_log("connected", offer.call_id, agent=offer.agent_id, codec=negotiated.codec,
+                 caller_codec=call.leg.codec)
+        self.calls.submit(acd_ev.AgentAnswered(offer.call_id, offer.agent_id))
+
+    def _leg_failed(self, event: sip_ev.AgentLegFailed) -> None:
+        offer = self.by_leg.pop(event.leg_id, None)
+        if offer is None:
+            return
+        reason = failure_reason(event.status)
+        call_log("agent_failed", offer.call_id, agent=offer.agent_id, status=event.status,
+                 reason=reason, cancelled=event.cancelled)
+        if event.cancelled:
+            offer.state = "cancelled" if offer.state != "ended" else offer.state
+        if offer.state == "calling":
+            self._failed(offer, reason)
+        else:
+            self._forget(offer)
+
+    def _leg_hung_up(self, event: sip_ev.AgentLegHungUp) -> None:
+        offer = self.by_leg.pop(event.leg_id, None)
+        if offer is None:
+            return
+        connected = offer.state == "connected"
+        offer.state = "ended"
+        call_log("agent_hung_up" if event.by_agent else "agent_leg_ended", offer.call_id,
+                 agent=offer.agent_id)
+        self._forget(offer)
+        if event.by_agent and connected:
+            self.calls.submit(acd_ev.AgentHungUp(offer.call_id))
+            call = self.calls.calls.get(offer.call_id)
+            if call is not None:
+                self.calls.hang_up_call(call, "agent_hung_up")
+
+    def caller_left(self, call_id: str) -> None:
+        """The caller of a connected call hung up: BYE to the agent."""
+        offer = self.offers.get(call_id)
+        if offer is None or offer.state != "connected":
+            return
+        offer.state = "ending"
+        if offer.leg_id is not None:
+            self.calls.endpoint.hang_up(offer.leg_id, self.calls.clock.now())
+        self._forget(offer)
+        self.calls.flush()
+
+    # ------------------------------------------------------------------ registrations
+
+    def _agent_of(self, event: sip_ev.AgentRegistered) -> str | None:
+        user = event.user or _user_of(event.aor)
+        return user if user in self.known else None
+
+    def _registered(self, event: sip_ev.AgentRegistered) -> None:
+        agent_id = self._agent_of(event)
+        if agent_id is None:
+            log.warning("event=register_unknown_agent aor=%s", event.aor)
+            return
+        first = agent_id not in self.bindings
+        self.bindings[agent_id] = event
+        log.info("event=agent_registered agent=%s contact=%s refreshed=%s", agent_id,
+                 event.contact, event.refreshed)
+        if first and agent_id not in self.fixed:
+            self.calls.submit(acd_ev.AgentLoggedIn(agent_id))
+
+    def _unregistered(self, event: sip_ev.AgentUnregistered) -> None:
+        agent_id = next((a for a, b in self.bindings.items() if b.aor == event.aor), None)
+        if agent_id is None:
+            return
+        log.info("event=agent_unregistered agent=%s reason=%s remaining=%d", agent_id,
+                 event.reason, event.remaining)
+        if event.remaining == 0:
+            del self.bindings[agent_id]
+            if agent_id not in self.fixed:
+                self.calls.submit(acd_ev.AgentLoggedOut(agent_id))
+
+
+def _user_of(aor: str) -> str:
+    """``sip:alice@example.com`` -> ``alice``."""
+    rest = aor.split(":", 1)[-1]
+    return rest.split("@", 1)[0] if "@" in rest else ""
