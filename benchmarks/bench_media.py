@@ -32,6 +32,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from lagprobe import Probe
+
 from live.audio import Prompt, prompt_from_pcm16
 from live.media import MediaEngine
 from sip.rtp import HEADER
@@ -51,30 +53,6 @@ class Result:
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))] if ordered else 0
-
-
-class Probe:
-    """How late a 10 ms timer chain runs: the loop's responsiveness to everything else."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self.lags: list[float] = []
-        self._due = 0.0
-        self._handle: asyncio.TimerHandle | None = None
-
-    def start(self) -> None:
-        self._due = self.loop.time() + 0.01
-        self._handle = self.loop.call_at(self._due, self._fire)
-
-    def _fire(self) -> None:
-        now = self.loop.time()
-        self.lags.append(now - self._due)
-        self._due = max(self._due + 0.01, now)
-        self._handle = self.loop.call_at(self._due, self._fire)
-
-    def stop(self) -> None:
-        if self._handle is not None:
-            self._handle.cancel()
 
 
 def tone_prompt() -> Prompt:

@@ -31,7 +31,6 @@ when SIPp also echoes every packet back (100,000 packets/s); 2,000 calls: p99 25
 from __future__ import annotations
 
 import argparse
-import asyncio
 import math
 import os
 import re
@@ -47,6 +46,8 @@ from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from lagprobe import Probe
 
 from live.config import load_config
 from live.serve_thread import ServerThread
@@ -73,30 +74,6 @@ def percentile(values: list[float], q: float) -> float:
     if not ordered:
         return 0.0
     return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
-
-
-class Probe:
-    """A 10 ms ``call_at`` chain on the server's loop: how late it runs is the loop's lag."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self.lags: list[float] = []
-        self._due = 0.0
-        self._handle: asyncio.TimerHandle | None = None
-
-    def start(self) -> None:
-        self._due = self.loop.time() + 0.01
-        self._handle = self.loop.call_at(self._due, self._fire)
-
-    def _fire(self) -> None:
-        now = self.loop.time()
-        self.lags.append(now - self._due)
-        self._due = max(self._due + 0.01, now)
-        self._handle = self.loop.call_at(self._due, self._fire)
-
-    def stop(self) -> None:
-        if self._handle is not None:
-            self._handle.cancel()
 
 
 def free_port(even: bool = False) -> int:
