@@ -17,7 +17,10 @@ class OfferCall:
     queue: str
     ring_timeout_s: float
     callback: bool = False
-    """The caller is waiting to be called back: connect the agent, then dial the caller."""
+    """The caller is waiting to be called back: connect the agent, then dial the caller
+    (``number``) and report ``CallbackReached`` or ``CallbackUnreached``."""
+    number: str = ""
+    """Number to call back (callbacks only)."""
 
 
 @dataclass(frozen=True, slots=True)

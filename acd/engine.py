@@ -45,7 +45,7 @@ from queues.line import Entry, WaitingLine, make_key
 from queues.records import AgentState
 
 Fairness = Literal["longest_wait", "priority"]
-TimerKind = Literal["max_wait", "escalate", "announce", "ring", "wrapup"]
+TimerKind = Literal["max_wait", "escalate", "announce", "ring", "wrapup", "callback_retry"]
 Timer = tuple[float, int, TimerKind, str]
 
 
@@ -104,6 +104,10 @@ class Acd:
         self._now = float("-inf")
         self._records: list[rec.Record] = []
         self._out: list[Command] = []
+        self._silent: set[str] = set()
+        """Automatic callbacks of lost calls: their own call records are not published."""
+        self._lost_callbacks: dict[str, str] = {}
+        """Caller number -> its lost-call callback entry (dropped if the caller calls again)."""
         for agent_config in config.agents:
             self.roster.register(agent_config.agent_id, dict(agent_config.skills))
         if any(q.strategy == "random" for q in config.queues) and rng is None:
@@ -146,6 +150,17 @@ class Acd:
     def pop_records(self) -> list[rec.Record]:
         """Records of what happened since the last call (for KPIs, CDRs, the log)."""
         out, self._records = self._records, []
+        if self._silent:
+            out = self._drop_silent(out)
+        return out
+
+    def _drop_silent(self, records: list[rec.Record]) -> list[rec.Record]:
+        """Leave out the call records of lost-call callback entries (not calls of their own;
+        they count only by the ``CallRecovered`` of the call they recover)."""
+        silent = self._silent
+        out = [r for r in records
+               if isinstance(r, rec.AgentStateChanged) or r.call_id not in silent]
+        silent.intersection_update(self.calls)
         return out
 
     def estimate(self, call_id: str) -> Estimate:
@@ -174,6 +189,8 @@ class Acd:
             raise InvalidEvent(f"call {event.call_id!r} is already in the ACD")
         queue = self._queue(event.queue)
         since = now if event.since is None else min(event.since, now)
+        if self._lost_callbacks and event.caller in self._lost_callbacks:
+            self._drop_lost_callback(event.caller)  # they called again: no need to call back
         self._enqueue(event.call_id, queue, event, since, now, overflow_from=None)
 
     def _on_caller_hung_up(self, event: ev.CallerHungUp, now: float) -> None:
@@ -181,8 +198,15 @@ class Acd:
         if call.state == "connected":
             self._end_call(call, now, "caller")
             return
+        if call.state in ("calling_back", "retry") or call.callback:
+            raise InvalidEvent(f"call {call.call_id!r} is a callback: its caller is not on "
+                               "the line")
         del self.calls[call.call_id]
         self._records.append(rec.CallAbandoned(now, call.call_id, call.queue, now - call.since))
+        queue = self.queues[call.queue]
+        if (queue.callback_lost and call.caller and not call.recovers
+                and now - call.since >= queue.callback_lost_after_s):
+            self._call_back_lost(call, queue, now)
         if call.state == "offered":
             agent = self.agents[call.agent_id or ""]
             self._out.append(CancelOffer(call.call_id, agent.agent_id, "caller_hung_up"))
@@ -207,17 +231,86 @@ class Acd:
         agent = self._agent(event.agent_id)
         if call.state != "offered" or call.agent_id != agent.agent_id:
             raise InvalidEvent(f"call {call.call_id!r} is not ringing agent {agent.agent_id!r}")
-        call.state = "connected"
-        call.answered_at = now
-        call.max_wait_at = call.escalate_at = call.announce_at = None
         agent.calls_today += 1
         agent.until = None
+        call.max_wait_at = call.escalate_at = call.announce_at = None
+        if call.callback:  # the agent is ready: now the caller is dialled
+            call.state = "calling_back"
+            self._set_state(agent, "on_call", now, queue=call.queue, call_id=call.call_id)
+            return
+        call.state = "connected"
+        call.answered_at = now
         self._records.append(
             rec.CallAnswered(
                 now, call.call_id, call.queue, agent.agent_id, now - call.since, call.callback
             )
         )
         self._set_state(agent, "on_call", now, queue=call.queue, call_id=call.call_id)
+
+    def _on_callback_reached(self, event: ev.CallbackReached, now: float) -> None:
+        call = self._call(event.call_id)
+        if call.state != "calling_back":
+            raise InvalidEvent(f"call {call.call_id!r} is not being called back")
+        call.state = "connected"
+        call.answered_at = now
+        self._records.append(
+            rec.CallAnswered(now, call.call_id, call.queue, call.agent_id or "",
+                             now - call.since, True)
+        )
+        if call.recovers:
+            self._records.append(rec.CallRecovered(now, call.recovers, "callback"))
+
+    def _on_callback_unreached(self, event: ev.CallbackUnreached, now: float) -> None:
+        call = self._call(event.call_id)
+        if call.state != "calling_back":
+            raise InvalidEvent(f"call {call.call_id!r} is not being called back")
+        agent = self.agents[call.agent_id or ""]
+        queue = self.queues[call.queue]
+        self._records.append(rec.CallOfferFailed(now, call.call_id, call.queue, agent.agent_id,
+                                                 f"callback_{event.reason}"))
+        call.attempts += 1
+        call.agent_id = None
+        agent.call_id = None
+        if call.attempts >= queue.callback_attempts:
+            del self.calls[call.call_id]  # given up: the caller was never reached
+            if call.recovers:
+                self._lost_callbacks.pop(call.callback_number, None)
+            else:
+                self._records.append(
+                    rec.CallAbandoned(now, call.call_id, call.queue, now - call.since))
+        else:
+            call.state = "retry"
+            call.retry_at = now + queue.callback_retry_s
+            self._push(call.retry_at, "callback_retry", call.call_id)
+        self._finish_work(agent, now)
+
+    def _call_back_lost(self, lost: Call, queue: QueueConfig, now: float) -> None:
+        """Keep a lost caller's place for an automatic callback (one class below)."""
+        call_id = f"{lost.call_id}~callback"
+        if call_id in self.calls:
+            return
+        self._drop_lost_callback(lost.caller)  # one pending callback per number
+        self._seq += 1
+        priority = lost.priority - 1
+        key = make_key(priority, lost.since, 0, queue.aging_s_per_point, self._seq)
+        call = Call(call_id, queue.name, priority, 0, lost.caller, lost.since, now,
+                    Entry(call_id, key, lost.entry.stage), callback=True,
+                    callback_number=lost.caller, recovers=lost.call_id)
+        self.calls[call_id] = call
+        self._silent.add(call_id)
+        self._lost_callbacks[lost.caller] = call_id
+        self.lines[queue.name].add(call.entry)
+        self._schedule_escalation(call, queue)
+        self._match_call(call, now)
+
+    def _drop_lost_callback(self, number: str) -> None:
+        call_id = self._lost_callbacks.pop(number, None)
+        call = self.calls.get(call_id or "")
+        if call is None or call.state not in ("waiting", "retry"):
+            return  # already being dialled: let it run
+        del self.calls[call.call_id]
+        if call.state == "waiting":
+            self.lines[call.queue].remove(call.call_id)
 
     def _on_offer_failed(self, event: ev.OfferFailed, now: float) -> None:
         call = self._call(event.call_id)
@@ -300,6 +393,8 @@ class Acd:
         ev.CallQueued: _on_call_queued,
         ev.CallerHungUp: _on_caller_hung_up,
         ev.CallbackRequested: _on_callback_requested,
+        ev.CallbackReached: _on_callback_reached,
+        ev.CallbackUnreached: _on_callback_unreached,
         ev.AgentAnswered: _on_agent_answered,
         ev.OfferFailed: _on_offer_failed,
         ev.AgentHungUp: _on_agent_hung_up,
@@ -449,7 +544,8 @@ class Acd:
         self._records.append(rec.CallOffered(now, call.call_id, call.queue, agent.agent_id))
         self._set_state(agent, "ringing", now, queue=call.queue, call_id=call.call_id)
         self._out.append(
-            OfferCall(call.call_id, agent.agent_id, call.queue, queue.ring_timeout_s, call.callback)
+            OfferCall(call.call_id, agent.agent_id, call.queue, queue.ring_timeout_s,
+                      call.callback, call.callback_number)
         )
 
     def _ring_no_answer(self, call: Call, agent: Agent, now: float, reason: str) -> None:
@@ -579,6 +675,8 @@ class Acd:
             return call.max_wait_at == deadline
         if kind == "escalate":
             return call.escalate_at == deadline
+        if kind == "callback_retry":
+            return call.state == "retry" and call.retry_at == deadline
         return call.announce_at == deadline
 
     def _fire(self, timer: Timer, now: float) -> None:
@@ -596,6 +694,10 @@ class Acd:
                 self._leave_queue(call, now, "max_wait")
         elif kind == "escalate":
             self._escalate(self.calls[ident], now)
+        elif kind == "callback_retry":
+            call = self.calls[ident]
+            call.retry_at = None
+            self._return_to_line(call, now)
         else:
             self._fire_announce(self.calls[ident], now)
 

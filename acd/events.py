@@ -42,6 +42,22 @@ class CallbackRequested:
 
 
 @dataclass(frozen=True, slots=True)
+class CallbackReached:
+    """The caller answered the callback dialled after its agent picked up: they talk now."""
+
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackUnreached:
+    """The caller did not answer the callback (``no_answer``, ``busy``, ``error``...); the
+    agent is free again and the callback retries later or gives up (queue rules)."""
+
+    call_id: str
+    reason: str = "no_answer"
+
+
+@dataclass(frozen=True, slots=True)
 class AgentAnswered:
     """The agent picked up the call offered to them."""
 
@@ -120,6 +136,8 @@ Event = (
     CallQueued
     | CallerHungUp
     | CallbackRequested
+    | CallbackReached
+    | CallbackUnreached
     | AgentAnswered
     | OfferFailed
     | AgentHungUp

@@ -64,7 +64,9 @@ class Call:
     entry: Entry
     """Place in line; kept while offered so the call can come back to it."""
     state: str = "waiting"
-    """``waiting``, ``offered`` or ``connected``."""
+    """``waiting``, ``offered`` or ``connected``; a callback also goes through
+    ``calling_back`` (its agent answered, the caller is being dialled) and ``retry`` (out
+    of line until its next attempt)."""
     agent_id: str | None = None
     callback: bool = False
     callback_number: str = ""
@@ -72,3 +74,9 @@ class Call:
     max_wait_at: float | None = None
     escalate_at: float | None = None
     announce_at: float | None = None
+    attempts: int = 0
+    """Callback attempts that did not reach the caller."""
+    retry_at: float | None = None
+    recovers: str = ""
+    """For the automatic callback of a lost call: the lost call's id (its records are
+    the lost call's; the callback entry itself records only its recovery)."""

@@ -60,6 +60,9 @@ def restore(config: AcdConfig, data: dict[str, Any], rng: RandomSource | None = 
         acd.calls[call.call_id] = call
         if call.state == "waiting":
             acd.lines[call.queue].add(call.entry)
+        if call.recovers:
+            acd._silent.add(call.call_id)
+            acd._lost_callbacks[call.callback_number] = call.call_id
     acd._timers = [(float(d), int(s), cast(TimerKind, k), str(i)) for d, s, k, i in data["timers"]]
     heapq.heapify(acd._timers)
     acd.roster.emptied.clear()  # counts were rebuilt from zero, nothing was emptied

@@ -109,6 +109,8 @@ class SyntheticTelephony:
         if caller.patience is not None:
             caller.patience.cancel()
         rt.submit(ev.AgentAnswered(offer.call_id, offer.agent_id))
+        if offer.callback:  # a synthetic caller answers the callback at once
+            rt.submit(ev.CallbackReached(offer.call_id))
         self.scheduler.call_at(self.scheduler.now() + caller.spec.handle_s,
                                lambda: self._hang_up(offer.call_id))
 

@@ -69,6 +69,16 @@ class QueueConfig:
     """Service-level threshold of this queue's KPIs (T2-IQ01)."""
     default_handle_s: float = 300.0
     """Handle time assumed by the wait estimate before any call of this queue has ended."""
+    callback_attempts: int = 3
+    """Calls to a caller waiting for a callback before giving up (each after an agent is
+    connected; the caller not answering counts as one attempt)."""
+    callback_retry_s: float = 300.0
+    """Spacing of callback attempts: an unreached callback rejoins its place after this."""
+    callback_lost: bool = False
+    """Call back automatically the callers who abandon in this line (lost calls): a callback
+    entry keeps their place one priority class below the callers on the line."""
+    callback_lost_after_s: float = 10.0
+    """Only abandons after this wait are called back (shorter ones are mostly misdials)."""
 
     def __post_init__(self) -> None:
         check_queue(self)
@@ -160,10 +170,16 @@ def check_queue(q: QueueConfig) -> None:
         raise ConfigError(
             f"{where}.strategy: unknown strategy {q.strategy!r} (one of {', '.join(STRATEGIES)})"
         )
-    for name in ("ring_timeout_s", "wrapup_s", "aging_s_per_point", "sl_threshold_s"):
+    for name in ("ring_timeout_s", "wrapup_s", "aging_s_per_point", "sl_threshold_s",
+                 "callback_retry_s", "callback_lost_after_s"):
         _seconds(getattr(q, name), f"{where}.{name}")
     if q.default_handle_s <= 0:
         raise ConfigError(f"{where}.default_handle_s: must be > 0")
+    attempts = q.callback_attempts
+    if isinstance(attempts, bool) or not isinstance(attempts, int) or not 1 <= attempts <= 20:
+        raise ConfigError(f"{where}.callback_attempts: a whole number from 1 to 20")
+    if not isinstance(q.callback_lost, bool):
+        raise ConfigError(f"{where}.callback_lost: true or false")
     for name in ("max_wait_s", "announce_every_s"):
         value = getattr(q, name)
         if value is not None and _seconds(value, f"{where}.{name}") <= 0:

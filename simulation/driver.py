@@ -285,6 +285,8 @@ class Driver:
     def _answered(self, e: ev.AgentAnswered) -> None:
         live = self._calls[e.call_id]
         live.state = _TALKING
+        if live.callback:  # the simulated caller always answers the callback at once
+            self.feed(ev.CallbackReached(e.call_id))
         self.at(live.caller.handle_s, self._hang_up, e.call_id)
 
     def _hang_up(self, call_id: str) -> None:

@@ -433,12 +433,15 @@ def test_callback_keeps_its_place_and_is_offered_as_a_callback() -> None:
     h.advance(100)  # no max wait for the virtual entry; c2 timed out
     assert [e.call_id for e in h.acd.lines["support"]] == ["c1"]
     out = h.do(ev.AgentLoggedIn("a"), at=200)
-    assert out == [OfferCall("c1", "a", "support", 15, callback=True)]
+    assert out == [OfferCall("c1", "a", "support", 15, callback=True, number="+33100000001")]
     (req,) = h.of(rec.CallbackRequested)
     assert req.number == "+33100000001"  # type: ignore[attr-defined]
     h.do(ev.AgentAnswered("c1", "a"), at=205)
+    assert not h.of(rec.CallAnswered)  # the agent is ready; the caller is being dialled
+    assert h.acd.agents["a"].state == "on_call"
+    h.do(ev.CallbackReached("c1"), at=212)
     (answered,) = h.of(rec.CallAnswered)
-    assert answered.callback and answered.wait_s == 205  # type: ignore[attr-defined]
+    assert answered.callback and answered.wait_s == 212  # type: ignore[attr-defined]
 
 
 def test_announcements_give_position_and_estimate() -> None:

@@ -93,7 +93,8 @@ def test_a_callback_keeps_the_place_and_is_answered_later() -> None:
     ])
     assert (31.0, ev.CallbackRequested("c2")) in trace
     assert (31.0, rec.CallbackRequested(31.0, "c2", "q", "+33100000002")) in trace
-    assert (100.0, OfferCall("c2", "a1", "q", 15.0, callback=True)) in trace
+    assert (100.0, OfferCall("c2", "a1", "q", 15.0, callback=True, number="+33100000002")) in trace
+    assert (100.0, ev.CallbackReached("c2")) in trace
     assert _of(trace, rec.CallAnswered)[-1][1] == rec.CallAnswered(
         100.0, "c2", "q", "a1", 99.0, callback=True)
     assert not _of(trace, rec.CallAbandoned)
