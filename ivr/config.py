@@ -269,6 +269,51 @@ def prompts_of(node: Node) -> Iterator[tuple[str, str]]:
             yield name, value
 
 
+@dataclass(frozen=True, slots=True)
+class PeriodicMessage:
+    """A message a waiting caller hears every ``every_s`` seconds, music in between."""
+
+    prompt: str
+    every_s: float
+    first_s: float
+    """Wait in line before the first time."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackOption:
+    """The key a waiting caller presses to be called back instead of waiting on the line."""
+
+    key: str
+    offer: str
+    """Prompt of the choice: hash for the number presented, or another number then hash."""
+    confirm: str
+    """Prompt played once the callback is booked, before hanging up."""
+    other_number: bool = True
+    """Whether the caller may key in another number."""
+    min_digits: int = 10
+    max_digits: int = 15
+    timeout_s: float = 10.0
+    """Silence after the offer (or between digits) that cancels the choice."""
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """What a caller hears while waiting in one ACD queue."""
+
+    queue: str
+    music: str | None = None
+    """Prompt looped as music on hold; ``None``: the server's default music (or silence)."""
+    messages: tuple[PeriodicMessage, ...] = ()
+    announce: bool = True
+    """Speak the position and estimated wait when the ACD announces them (the queue's
+    ``announce_every_s``)."""
+    announce_wait: bool = True
+    """Include the estimated wait (rounded in words) in announcements."""
+    lang: str = "fr"
+    """Language of the spoken announcements."""
+    callback: CallbackOption | None = None
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class IvrTree:
     """A whole IVR configuration, checked and immutable."""
@@ -280,6 +325,8 @@ class IvrTree:
     calendars: Mapping[str, OpeningHours] = field(default_factory=lambda: MappingProxyType({}))
     lang: str = "fr"
     """Default language of text prompts (and of file 0 texts)."""
+    waiting: Mapping[str, Waiting] = field(default_factory=lambda: MappingProxyType({}))
+    """Queue name -> what its waiting callers hear (queues absent: the defaults)."""
     source: str = "<string>"
     """File the tree was loaded from, for messages."""
 
@@ -307,6 +354,7 @@ __all__ = [
     "CATCH_ALL",
     "DIGITS",
     "NODE_TYPES",
+    "CallbackOption",
     "CollectNode",
     "EndOutcome",
     "Entry",
@@ -317,10 +365,12 @@ __all__ = [
     "MenuNode",
     "MessageNode",
     "Node",
+    "PeriodicMessage",
     "PlayNode",
     "Prompt",
     "QueueNode",
     "TransferNode",
+    "Waiting",
     "prompts_of",
     "successors",
 ]

@@ -44,6 +44,7 @@ from ivr import graph
 from ivr._yaml import Fields, Reader, is_null, plain, syntax_problem
 from ivr.config import (
     DIGITS,
+    CallbackOption,
     CollectNode,
     EndOutcome,
     Entry,
@@ -54,10 +55,12 @@ from ivr.config import (
     MenuNode,
     MessageNode,
     Node,
+    PeriodicMessage,
     PlayNode,
     Prompt,
     QueueNode,
     TransferNode,
+    Waiting,
 )
 from ivr.errors import IvrConfigError, Problem
 
@@ -70,8 +73,13 @@ LANG: Final = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")
 TRANSFER: Final = re.compile(r"\+?[0-9]{2,20}|tel:\+?[0-9][0-9.-]{1,30}|sips?:[^\s@]+@[^\s]+")
 OUTCOMES: Final = ("message", "closed", "error")
 NO_TERMINATOR: Final = frozenset({"none", "false", "no", "off"})
+_KEY: Final = re.compile(r"[0-9*]")
 
-_TOP: Final = ("version", "defaults", "calendars", "prompts", "entries", "nodes")
+_TOP: Final = ("version", "defaults", "calendars", "prompts", "entries", "nodes", "waiting")
+_WAITING: Final = ("music", "messages", "announce", "announce_wait", "lang", "callback")
+_MESSAGE: Final = ("every_s", "first_s")
+_CALLBACK: Final = ("key", "offer", "confirm", "other_number", "min_digits", "max_digits",
+                    "timeout_s")
 _DEFAULTS: Final = ("lang", "timeout_s", "inter_digit_s", "retries", "invalid", "no_input",
                     "on_fail")
 _PROMPT: Final = ("file", "text", "lang", "duration_s")
@@ -156,6 +164,7 @@ class _Loader:
         nodes = self._nodes(node_fields)
         entry_fields = self.reader.mapping(top.get("entries"), "entries")
         entries = self._entries(entry_fields)
+        waiting = self._waiting(self.reader.mapping(top.get("waiting"), "waiting"))
         if not node_fields.items and top.ok:
             self.reader.error(root, "nodes", "a tree needs at least one node")
         if not entry_fields.items and top.ok:
@@ -170,6 +179,7 @@ class _Loader:
             entries=MappingProxyType(entries),
             calendars=MappingProxyType(calendars),
             lang=self.defaults.lang,
+            waiting=MappingProxyType(waiting),
             source=self.reader.filename,
         )
 
@@ -276,6 +286,56 @@ class _Loader:
             if start is not None:
                 entries[number] = entry
         return entries
+
+    def _waiting(self, f: Fields) -> dict[str, Waiting]:
+        """``waiting``: per queue, music, periodic messages, announcements, callback key."""
+        waiting: dict[str, Waiting] = {}
+        for queue, key, value in f.pairs():
+            if not QUEUE.fullmatch(queue):
+                self.reader.error(key, f.sub(queue), f"bad queue name {queue!r}")
+                continue
+            if self.queues is not None and queue not in self.queues:
+                known = ", ".join(sorted(self.queues)) or "none"
+                self.reader.error(key, f.sub(queue), f"unknown queue {queue!r} (ACD queues: "
+                                  f"{known})")
+            w = self.reader.mapping(value, f.sub(queue), _WAITING)
+            messages = []
+            m = self.reader.mapping(w.get("messages"), w.sub("messages"))
+            for prompt, pkey, pvalue in m.pairs():
+                self.refs.append(_Ref(pkey, m.sub(prompt), prompt, "prompt"))
+                p = self.reader.mapping(pvalue, m.sub(prompt), _MESSAGE, required=True)
+                every = p.number("every_s", 60.0, 5.0, 3600.0)
+                if p.get("every_s") is None:
+                    p.missing("every_s")
+                messages.append(PeriodicMessage(prompt, every,
+                                                p.number("first_s", every, 0.0, 3600.0)))
+            waiting[queue] = Waiting(
+                queue,
+                music=self._ref(w, "music", "prompt"),
+                messages=tuple(messages),
+                announce=w.flag("announce", True),
+                announce_wait=w.flag("announce_wait", True),
+                lang=w.text("lang", pattern=LANG, what="a language code such as fr or en")
+                or self.defaults.lang,
+                callback=self._callback(w),
+            )
+        return waiting
+
+    def _callback(self, w: Fields) -> CallbackOption | None:
+        if w.get("callback") is None:
+            return None
+        c = self.reader.mapping(w.get("callback"), w.sub("callback"), _CALLBACK, required=True)
+        key = c.text("key", required=True, pattern=_KEY, what="one digit or * (# ends the number)")
+        offer = self._ref(c, "offer", "prompt", required=True)
+        confirm = self._ref(c, "confirm", "prompt", required=True)
+        low = c.integer("min_digits", 10, 2, MAX_DIGITS)
+        high = c.integer("max_digits", 15, 2, MAX_DIGITS)
+        if high < low:
+            c.error("max_digits", f"must be at least min_digits ({low})")
+        if key is None or offer is None or confirm is None:
+            return None
+        return CallbackOption(key, offer, confirm, c.flag("other_number", True), low,
+                              max(low, high), c.number("timeout_s", 10.0, 1.0, MAX_TIMEOUT_S))
 
     def _nodes(self, f: Fields) -> dict[str, Node]:
         nodes: dict[str, Node] = {}
