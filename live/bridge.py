@@ -5,16 +5,24 @@ Audio payloads received on one leg are pushed to the other with
 negotiated different laws. RFC 4733 digits are not relayed packet by packet: each digit the
 media engine decodes on one side is sent again as fresh RFC 4733 events on the other (when
 that side negotiated telephone-event), which keeps sequence numbers and timestamps coherent.
+
+Taps (recording, live listening: :mod:`live.listen`) see every audio payload each side sent
+through :attr:`Bridge.on_heard`, and learn that the bridge ended through
+:attr:`Bridge.on_stop`.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from live.media import Leg, MediaEngine, MediaError
 
-__all__ = ["Bridge", "PacketCounters"]
+__all__ = ["Bridge", "HeardCallback", "PacketCounters"]
+
+HeardCallback = Callable[[bool, bytes, str], None]
+"""``(from_caller, payload, codec)``: one audio payload one side sent."""
 
 log = logging.getLogger("accueil.bridge")
 
@@ -44,6 +52,10 @@ class Bridge:
         self.agent = agent
         self.relayed = PacketCounters()
         self.active = False
+        self.on_heard: HeardCallback | None = None
+        """Sees every audio payload either side sent while the legs are joined."""
+        self.on_stop: Callable[[], None] | None = None
+        """Called once when the legs are unjoined."""
 
     def start(self) -> None:
         """Stop whatever the caller heard (music, prompt) and join the two legs."""
@@ -65,6 +77,9 @@ class Bridge:
         for leg in (self.caller, self.agent):
             leg.on_audio = None
             leg.on_digit = None
+        on_stop, self.on_stop, self.on_heard = self.on_stop, None, None
+        if on_stop is not None:
+            on_stop()
 
     def counters(self) -> PacketCounters:
         """The relay counts and both legs' RTP counters, as of now."""
@@ -75,7 +90,11 @@ class Bridge:
 
     def _relay(self, payload: bytes, *, to_agent: bool) -> None:
         source, target = (self.caller, self.agent) if to_agent else (self.agent, self.caller)
-        if not self.active or target.closed:
+        if not self.active:
+            return
+        if self.on_heard is not None:
+            self.on_heard(to_agent, payload, source.codec)
+        if target.closed:
             return
         self.media.push(target, payload, source.codec)
         if to_agent:

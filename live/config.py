@@ -33,6 +33,10 @@ not an IP address or network: '10.0.0/8'``), all at once, never as a traceback::
       - {id: a02, skills: {general: 3}, uri: "sip:a02@192.0.2.30:5060"}  # logged in at start
       - {id: a03, skills: {general: 3}, password: s3cret}   # REGISTERs as user a03
     data: /var/lib/accueil        # Redis data, exports, the text-to-speech cache
+    recording:                    # optional: stereo WAV of bridged calls (live.recording)
+      dir: recordings             # relative to the data folder
+      retention_days: 90          # older files are deleted (at start, then hourly)
+      queues: [general]           # absent: every queue
     http: 127.0.0.1:8080          # optional: the supervision API and dashboard
 
 Relative paths are taken from the configuration file's folder. ``--sip``, ``--http`` and
@@ -59,6 +63,7 @@ from queues.errors import ConfigError as QueueConfigError
 
 __all__ = [
     "AgentLine",
+    "RecordingConfig",
     "ServeConfig",
     "ServeConfigError",
     "TrunkConfig",
@@ -67,7 +72,8 @@ __all__ = [
     "parse_hostport",
 ]
 
-_TOP: Final = ("sip", "trunks", "rtp", "ivr", "queues", "agents", "data", "http")
+_TOP: Final = ("sip", "trunks", "rtp", "ivr", "queues", "agents", "data", "http", "recording")
+_RECORDING: Final = ("dir", "retention_days", "queues")
 _SIP: Final = ("listen", "transports", "advertise", "grace_s", "retry_after_s", "reject_with")
 _TRUNK: Final = ("allow", "rate", "burst", "reject_with")
 _RTP: Final = ("address", "ports", "idle")
@@ -119,6 +125,17 @@ class AgentLine:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordingConfig:
+    """Which bridged calls are recorded, where, and for how long (:mod:`live.recording`)."""
+
+    dir: Path = Path("recordings")
+    """The recordings' folder; relative: inside the data folder."""
+    retention_days: float = 90.0
+    queues: tuple[str, ...] | None = None
+    """The queues whose calls are recorded; ``None``: every queue."""
+
+
+@dataclass(frozen=True, slots=True)
 class ServeConfig:
     """Everything ``accueil serve`` needs, checked."""
 
@@ -150,6 +167,8 @@ class ServeConfig:
     """The agents that have a ``uri``, ``password`` or ``ha1`` (their phones)."""
     data_dir: Path | None = None
     http: tuple[str, int] | None = None
+    recording: RecordingConfig | None = None
+    """``None``: no call is recorded."""
 
     @property
     def media_address(self) -> str:
@@ -249,6 +268,7 @@ class _Loader:
         http = self._hostport(top, "http")
         if http is not None:
             self.values["http"] = http
+        self._recording(top)
         if ivr_file is None:
             return None
         return ServeConfig(source=self.reader.filename, ivr_file=ivr_file, **self.values)
@@ -426,6 +446,25 @@ class _Loader:
                 lines.append(line)
         self.values["agents"] = tuple(out)
         self.values["agent_lines"] = tuple(lines)
+
+    def _recording(self, top: Fields) -> None:
+        node = top.get("recording")
+        if node is None:
+            return
+        fields = self.reader.mapping(node, "recording", _RECORDING)
+        folder = fields.text("dir") or "recordings"
+        days = fields.number("retention_days", 90.0, 1.0, 36_500.0)
+        queues: tuple[str, ...] | None = None
+        queues_node = fields.get("queues")
+        if queues_node is not None:
+            queues = tuple(self._strings(queues_node, "recording.queues"))
+            known = {q.name for q in self.values.get("queues", ())}
+            for i, name in enumerate(queues):
+                if name not in known:
+                    item = (queues_node.value[i] if isinstance(queues_node, yaml.SequenceNode)
+                            else queues_node)
+                    self.reader.error(item, f"recording.queues[{i}]", f"no queue named {name!r}")
+        self.values["recording"] = RecordingConfig(Path(folder).expanduser(), days, queues)
 
     def _skills(self, fields: Fields) -> dict[str, int]:
         skills = self.reader.mapping(fields.get("skills"), fields.sub("skills"))

@@ -29,6 +29,7 @@ from ivr.file0_api import File0Provider
 from ivr.loader import load_file
 from ivr.service import IvrService
 from live.config import ServeConfig, ServeConfigError, load_config
+from live.listen import Taps
 from live.media import MediaEngine
 from live.runtime import RecordSink, Runtime
 from live.scheduler import AsyncioScheduler
@@ -71,6 +72,8 @@ class Server:
         self.prompts: PromptBank | None = None
         self.endpoint: SipEndpoint | None = None
         self.agents: Agents | None = None
+        self.taps: Taps | None = None
+        """Recording and live listening of bridged calls (:mod:`live.listen`)."""
         self._closers: list[Callable[[], Awaitable[None]]] = []
         self._stopped = asyncio.Event()
         self._stopping = False
@@ -118,6 +121,9 @@ class Server:
                                             tuple(a.agent_id for a in config.agents))
         calls.retry_after_s = config.retry_after_s
         calls.flush = transport.flush
+        self.taps = Taps(calls, self.agents, config.recording, data)
+        self.taps.start()  # sweeps old recordings now, then hourly
+        self._closers.append(self.taps.aclose)
         await self._start_supervision()  # records go to the store from the first call
         self.agents.start()  # fixed-URI agents log in
         transport.on_event = calls.on_event
@@ -137,7 +143,8 @@ class Server:
 
         assert self.runtime is not None and self.ivr is not None
         try:
-            closer = await start_supervision(self.config, self.runtime, self.kpi, self.ivr)
+            closer = await start_supervision(self.config, self.runtime, self.kpi, self.ivr,
+                                             telephony=self.taps)
         except Exception as exc:
             await self._close()
             raise StartError(f"supervision: {exc}") from None

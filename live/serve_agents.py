@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
@@ -73,6 +74,8 @@ class Offer:
     media: Leg | None = None
     local_sdp: SessionDescription | None = None
     bridge: Bridge | None = None
+    queue: str = ""
+    """The queue the ACD offered the call from."""
 
 
 class Agents:
@@ -90,6 +93,10 @@ class Agents:
         self.by_leg: dict[str, Offer] = {}
         self.finished: dict[str, PacketCounters] = {}
         """Packet counters of the bridged calls that ended, by Call-ID."""
+        self.on_bridged: Callable[[str, str, Bridge], None] | None = None
+        """Told ``(call_id, queue, bridge)`` of each bridge started (:mod:`live.listen`)."""
+        self.leg_owners: dict[str, Callable[[AgentEvent], None]] = {}
+        """Other outgoing legs (a supervisor listening...): leg id -> who takes its events."""
         self._session_id = secrets.randbelow(2**40)
 
     def start(self) -> None:
@@ -114,7 +121,7 @@ class Agents:
         if call is None or call.phase != "queued" or target is None:
             self.calls.submit(acd_ev.OfferFailed(command.call_id, command.agent_id, "error"))
             return
-        offer = Offer(command.call_id, command.agent_id)
+        offer = Offer(command.call_id, command.agent_id, queue=command.queue)
         self.offers[command.call_id] = offer
         self.calls.spawn(self._dial(offer, call))
 
@@ -190,6 +197,10 @@ class Agents:
 
     def on_event(self, event: AgentEvent) -> None:
         """One agent-leg or registration event from the endpoint."""
+        owner = self.leg_owners.get(getattr(event, "leg_id", ""))
+        if owner is not None:  # not an agent's leg
+            owner(event)
+            return
         match event:
             case sip_ev.AgentLegRinging(leg_id=leg_id):
                 offer = self.by_leg.get(leg_id)
@@ -232,6 +243,8 @@ class Agents:
         offer.bridge.start()
         call_log("connected", offer.call_id, agent=offer.agent_id, codec=negotiated.codec,
                  caller_codec=call.leg.codec)
+        if self.on_bridged is not None:
+            self.on_bridged(offer.call_id, offer.queue or call.queue or "", offer.bridge)
         self.calls.submit(acd_ev.AgentAnswered(offer.call_id, offer.agent_id))
 
     def _leg_failed(self, event: sip_ev.AgentLegFailed) -> None:

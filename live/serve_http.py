@@ -3,7 +3,8 @@
 Records then go to :meth:`store.store.Store.sink` (which also feeds the KPI engine) instead
 of the KPI engine directly; the "file 0" state is read back from the store, and, unless the
 server was given its own provider, the IVR asks it for the active message, so a supervisor
-switching file 0 on in the API changes what the next caller hears.
+switching file 0 on in the API changes what the next caller hears. ``telephony`` (the
+server's :class:`live.listen.Taps`) gives the API live listening and recordings.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from ivr.service import IvrService
 from live.config import ServeConfig
 from live.runtime import Runtime
 from monitoring.app import create_app, serve
-from monitoring.engine import RuntimeView
+from monitoring.engine import RuntimeView, Telephony
 from monitoring.settings import Settings
 from queues.kpi import KpiEngine
 from store.server import open_redis
@@ -28,7 +29,7 @@ Closer = Callable[[], Awaitable[None]]
 
 
 async def start_supervision(config: ServeConfig, runtime: Runtime, kpi: KpiEngine,
-                            ivr: IvrService) -> Closer:
+                            ivr: IvrService, telephony: Telephony | None = None) -> Closer:
     """Open the store (and serve the API if ``config.http``); returns what closes them."""
     extra: dict[str, object] = {}
     if config.http is not None:
@@ -53,7 +54,7 @@ async def start_supervision(config: ServeConfig, runtime: Runtime, kpi: KpiEngin
             await close_redis()
 
         return close_store
-    app = create_app(settings, RuntimeView(runtime, store, file0))
+    app = create_app(settings, RuntimeView(runtime, store, file0, telephony=telephony))
     try:
         handle = await serve(app, config.http[0], config.http[1])
     except BaseException:

@@ -26,7 +26,7 @@ from monitoring.auth import TokenTable
 from monitoring.dashboard import router as dashboard_router
 from monitoring.engine import EngineView
 from monitoring.feed import Feed
-from monitoring.routes import agents, audit, cdr, file0, kpis, live, queues
+from monitoring.routes import agents, audit, calls, cdr, file0, kpis, live, queues
 from monitoring.settings import Settings
 from store import export
 
@@ -36,7 +36,8 @@ DESCRIPTION = """Live supervision and reports of the accueil contact-center engi
 
 Authenticate with `Authorization: Bearer <token>`. Roles: `wallboard` (queues, file 0 state,
 live feed, metrics: aggregates without caller numbers), `supervisor` (also agents, file 0
-switch, KPI reports, audit log), `planner` (KPI reports and CDRs), `admin` (everything).
+switch, KPI reports, audit log, live listening to calls and their recordings), `planner`
+(KPI reports and CDRs), `admin` (everything).
 Every KPI comes with its definition, its numerator and denominator (the counts it is computed
 from), its target and whether it is met; every count is justified by the CDRs.
 """
@@ -75,7 +76,7 @@ def create_app(settings: Settings, engine: EngineView) -> FastAPI:
     app.state.tokens = TokenTable(settings.all_tokens())
     app.state.zone = zone
     app.state.feed = feed
-    for module in (queues, agents, file0, kpis, cdr, live, audit):
+    for module in (queues, agents, file0, kpis, cdr, live, audit, calls):
         app.include_router(module.router)
     app.include_router(dashboard_router)
     return app

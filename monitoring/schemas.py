@@ -143,3 +143,41 @@ class Message(BaseModel):
     """An error or a plain answer."""
 
     detail: str
+
+
+class ListenIn(BaseModel):
+    """A supervisor asks to listen to a call in progress (double écoute)."""
+
+    target: str = Field(
+        max_length=256, pattern=r"^sips?:[^\s@<>\"]+(@[^\s@<>\"]+)?$",
+        description="SIP URI of the supervisor's phone (sip:user@host:port), dialled by the "
+                    "engine; it hears both sides mixed and is never heard",
+        examples=["sip:sup1@192.0.2.40:5060"])
+    reason: str = Field(default="", max_length=500, description="Why (audited)")
+
+
+class ListenOut(BaseModel):
+    """A listening session, as it stands."""
+
+    id: str
+    call_id: str
+    target: str
+    who: str
+    state: Literal["calling", "listening", "ended"]
+    requested_at: float
+    answered_at: float | None
+    ended_at: float | None
+    reason: str
+
+
+class RecordingOut(BaseModel):
+    """Where a call's recording is (stereo WAV: left the caller, right the agent)."""
+
+    call_id: str
+    queue: str
+    path: str
+    started_at: float
+    ended_at: float | None = Field(description="null while the call is being recorded")
+    seconds: float = Field(description="Audio recorded so far")
+    bytes: int = Field(description="Size of the WAV written so far")
+    failed: str | None = Field(description="Why writing failed, if it did")
