@@ -4,9 +4,11 @@ Design:
 
 * **One UDP socket per leg**, bound to the leg's own port from the :class:`PortPool` and
   used both ways: SDP gives each leg a port, and symmetric RTP (RFC 4961) means we must send
-  *from* the port we receive on, which is what trunks and NATs latch onto. Each socket is a
-  plain asyncio datagram endpoint (a tiny :class:`asyncio.DatagramProtocol`); asyncio's
-  selector wakes only for the sockets that have data.
+  *from* the port we receive on, which is what trunks and NATs latch onto. The sockets are
+  used directly, not through asyncio transports: the clock calls ``sendto`` (a packet the
+  kernel cannot take is dropped and counted, never queued behind newer audio), and one
+  reader (``_Receiver``: an inner ``epoll`` of all the legs' sockets, asyncio watching only
+  its descriptor) drains whatever is ready in one callback.
 * **Symmetric RTP / latching**: until RTP arrives we send to the SDP address; the first valid
   RTP packet latches the leg onto its source address, and from then on packets from any
   other source are dropped and counted (``stats.unexpected``). A new SDP address
@@ -33,9 +35,12 @@ Design:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import logging
 import random
+import select
+import socket
 from collections.abc import Sequence
 from dataclasses import fields
 
@@ -65,19 +70,72 @@ IDLE_MODES = ("silence", "comfort", "none")
 _STATIC_PT = {"PCMU": 0, "PCMA": 8}
 _SAMPLES_PER_PERIOD = 160  # 20 ms at 8 kHz
 _PUSH_DEPTH = 5  # relayed frames kept waiting at most (100 ms)
+_MAX_DATAGRAM = 2048  # larger datagrams are not RTP we can play; the rest is discarded
 
-class _LegProtocol(asyncio.DatagramProtocol):
-    __slots__ = ("engine", "leg")
+class _Receiver:
+    """Reads every leg's socket from one readiness callback of the event loop.
 
-    def __init__(self, engine: MediaEngine, leg: Leg) -> None:
+    On Linux the legs' sockets are registered in one inner ``epoll`` whose own descriptor is
+    the only one asyncio watches: a callback drains what is ready with one ``poll(0)`` and one
+    ``recvfrom`` per socket, instead of one selector event, one handle and three Python calls
+    per packet (an asyncio datagram transport per leg). Elsewhere each socket gets its own
+    ``add_reader``.
+    """
+
+    __slots__ = ("_epoll", "_legs", "engine", "loop")
+
+    def __init__(self, engine: MediaEngine, loop: asyncio.AbstractEventLoop) -> None:
         self.engine = engine
-        self.leg = leg
+        self.loop = loop
+        self._legs: dict[int, Leg] = {}  # fd -> leg
+        self._epoll = select.epoll() if hasattr(select, "epoll") else None
+        if self._epoll is not None:
+            loop.add_reader(self._epoll.fileno(), self._poll)
 
-    def datagram_received(self, data: bytes, addr: tuple[str | object, ...]) -> None:
-        self.engine._received(self.leg, data, addr)
+    def add(self, leg: Leg, sock: socket.socket) -> None:
+        fd = sock.fileno()
+        self._legs[fd] = leg
+        if self._epoll is not None:
+            self._epoll.register(fd, select.EPOLLIN)
+        else:
+            self.loop.add_reader(fd, self._read, fd)
 
-    def error_received(self, exc: Exception) -> None:
-        self.leg.stats.dropped += 1
+    def remove(self, sock: socket.socket) -> None:
+        fd = sock.fileno()
+        if self._legs.pop(fd, None) is None:
+            return
+        if self._epoll is not None:
+            with contextlib.suppress(OSError):
+                self._epoll.unregister(fd)
+        else:
+            self.loop.remove_reader(fd)
+
+    def close(self) -> None:
+        for leg in list(self._legs.values()):
+            if leg.sock is not None:
+                self.remove(leg.sock)
+        if self._epoll is not None and not self._epoll.closed:
+            if not self.loop.is_closed():
+                self.loop.remove_reader(self._epoll.fileno())
+            self._epoll.close()
+
+    def _poll(self) -> None:
+        assert self._epoll is not None
+        for fd, _ in self._epoll.poll(0):
+            self._read(fd)
+
+    def _read(self, fd: int) -> None:
+        leg = self._legs.get(fd)
+        if leg is None or leg.sock is None:
+            return
+        try:
+            data, addr = leg.sock.recvfrom(_MAX_DATAGRAM)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:  # ICMP error for an earlier send (port unreachable...)
+            leg.stats.dropped += 1
+            return
+        self.engine._received(leg, data, addr)
 
 
 class MediaEngine:
@@ -109,6 +167,7 @@ class MediaEngine:
         self._slots: list[dict[int, Leg]] = [{} for _ in range(phases)]  # legs that send
         self._slot_sizes = [0] * phases  # open legs per slot
         self._idle_cache: dict[tuple[str, str], tuple[bytes, ...]] = {}
+        self._receiver: _Receiver | None = None
         self._count = 0
         self.closed_stats = LegStats()
 
@@ -148,14 +207,16 @@ class MediaEngine:
         self._slot_sizes[leg.slot] += 1
         leg.on_digit, leg.on_audio = on_digit, on_audio
         loop = asyncio.get_running_loop()
+        receiver = self._receiver
+        if receiver is None or receiver.loop is not loop:
+            receiver = self._receiver = _Receiver(self, loop)
         try:
-            transport, _ = await loop.create_datagram_endpoint(
-                lambda: _LegProtocol(self, leg), sock=sock)
+            receiver.add(leg, sock)
         except BaseException:
             sock.close()
             self.pool.release(port)
             raise
-        leg.transport = transport
+        leg.sock = sock
         self._legs[id(leg)] = leg
         self._set_idle_frames(leg)
         if remote is not None:
@@ -204,8 +265,11 @@ class MediaEngine:
         self._legs.pop(id(leg), None)
         self._slots[leg.slot].pop(id(leg), None)
         self._slot_sizes[leg.slot] -= 1
-        if leg.transport is not None:
-            leg.transport.close()
+        sock, leg.sock = leg.sock, None
+        if sock is not None:
+            if self._receiver is not None:
+                self._receiver.remove(sock)
+            sock.close()
         self.pool.release(leg.port)
         for f in fields(LegStats):
             setattr(self.closed_stats, f.name,
@@ -217,6 +281,9 @@ class MediaEngine:
             self.close_leg(leg)
         if self._clock is not None:
             self._clock.stop()
+        if self._receiver is not None:
+            self._receiver.close()
+            self._receiver = None
 
     async def aclose(self) -> None:
         """:meth:`close`, then let the loop run the sockets' closing callbacks."""
@@ -367,9 +434,14 @@ class MediaEngine:
             return None
         packet = HEADER.pack(0x80, pt | 0x80 if marker else pt, leg._seq & 0xFFFF,
                              ts & 0xFFFFFFFF, leg.ssrc) + frame
-        transport = leg.transport
-        if transport is not None and not transport.is_closing():
-            transport.sendto(packet, leg.latched or leg.remote)
+        sock = leg.sock
+        if sock is not None:
+            # Straight to the socket: a full send buffer or an ICMP error loses this packet
+            # (counted), it is never queued behind newer audio.
+            try:
+                sock.sendto(packet, leg.latched or leg.remote)  # type: ignore[arg-type]
+            except OSError:
+                leg.stats.dropped += 1
         leg._seq += 1
         leg._last_period = period
         stats = leg.stats

@@ -6,8 +6,8 @@ read the public ones and change them through the engine.
 
 from __future__ import annotations
 
-import asyncio
 import random
+import socket
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -79,7 +79,8 @@ class Leg:
         self.slot = 0
         """Which phase of the 20 ms period the leg sends in (set by the engine)."""
         self.ssrc = rng.getrandbits(32)
-        self.transport: asyncio.DatagramTransport | None = None
+        self.sock: socket.socket | None = None
+        """The leg's UDP socket (read by the engine's receiver, written by its clock)."""
         self._seq = rng.getrandbits(16)
         self._ts_base = rng.getrandbits(32)
         self._last_period = -2

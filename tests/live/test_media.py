@@ -419,7 +419,7 @@ def test_a_blocked_loop_is_caught_up_with_the_right_timestamps() -> None:
 
 
 class Recorder:
-    """Stands in for a leg's transport: notes when (on the virtual clock) each packet left."""
+    """Stands in for a leg's socket: notes when (on the virtual clock) each packet left."""
 
     def __init__(self, scheduler: VirtualScheduler, sent: list[tuple[float, str, int]],
                  name: str) -> None:
@@ -427,9 +427,6 @@ class Recorder:
 
     def sendto(self, data: bytes, addr: object) -> None:
         self.sent.append((self.scheduler.now(), self.name, parse(data).timestamp))
-
-    def is_closing(self) -> bool:
-        return False
 
 
 def test_legs_are_spread_over_the_phases_of_the_period() -> None:
@@ -443,9 +440,9 @@ def test_legs_are_spread_over_the_phases_of_the_period() -> None:
         sent: list[tuple[float, str, int]] = []
         try:
             legs = [await engine.open_leg(remote=("127.0.0.1", 9)) for _ in range(8)]
-            real = [leg.transport for leg in legs]
+            real = [leg.sock for leg in legs]
             for leg in legs:
-                leg.transport = Recorder(scheduler, sent, leg.name)  # type: ignore[assignment]
+                leg.sock = Recorder(scheduler, sent, leg.name)  # type: ignore[assignment]
             assert sorted(leg.slot for leg in legs) == [0, 0, 1, 1, 2, 2, 3, 3]
             scheduler.run(until=50.0 + 0.2 + 1e-9)
             assert len(sent) == 8 * 10
@@ -456,8 +453,8 @@ def test_legs_are_spread_over_the_phases_of_the_period() -> None:
                 assert [round(b[0] - a[0], 6) for a, b in itertools.pairwise(mine)] == [0.02] * 9
                 assert {(b[1] - a[1]) % 2**32 for a, b in itertools.pairwise(mine)} == {160}
         finally:
-            for leg, transport in zip(legs, real, strict=True):
-                leg.transport = transport
+            for leg, sock in zip(legs, real, strict=True):
+                leg.sock = sock
             await engine.aclose()
 
     asyncio.run(main())
