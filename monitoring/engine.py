@@ -8,7 +8,8 @@ is read and the engine fed from the same thread, so reads are consistent.
 Call recording metadata and live listening need the telephony of ``accueil serve``: it hands
 :class:`RuntimeView` a :class:`Telephony` (``live.listen.Taps``); without one (``accueil
 demo``, simulations) :meth:`EngineView.listen` and :meth:`EngineView.recording` raise
-:class:`ListenError` with status 501.
+:class:`ListenError` with status 409 and a message saying so (not a 5xx: nothing is broken,
+the engine was started without telephony).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class AgentInfo:
 
 class ListenError(Exception):
     """A listening (or recording) request the engine cannot honour; ``status`` is the HTTP
-    answer (404 unknown call, 409 call not connected, 422 bad target, 501 not supported)."""
+    answer (404 unknown call, 409 call not connected or no telephony, 422 bad target)."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -149,7 +150,7 @@ class EngineView(Protocol):
         ...
 
     def recording(self, call_id: str) -> RecordingMeta | None:
-        """The recording of a call (``None``: not recorded); :class:`ListenError` 501 if the
+        """The recording of a call (``None``: not recorded); :class:`ListenError` 409 if the
         engine cannot record."""
         ...
 
@@ -233,7 +234,7 @@ class RuntimeView:
 
     def listen(self, call_id: str, target: str, who: Principal) -> ListenSession:
         if self.telephony is None:
-            raise ListenError(501, "this engine has no telephony: live listening needs "
+            raise ListenError(409, "this engine has no telephony: live listening needs "
                                    "accueil serve")
 
         def ended(session: ListenSession) -> None:
@@ -253,5 +254,6 @@ class RuntimeView:
 
     def recording(self, call_id: str) -> RecordingMeta | None:
         if self.telephony is None:
-            raise ListenError(501, "this engine has no telephony: no call is recorded")
+            raise ListenError(409, "this engine has no telephony (accueil serve records "
+                                   "calls): no call is recorded")
         return self.telephony.recording(call_id)

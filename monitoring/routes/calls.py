@@ -21,9 +21,10 @@ router = APIRouter(prefix="/api/calls", tags=["calls"])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": Message, "description": "No such call in progress"},
-    409: {"model": Message, "description": "The call is not connected to an agent"},
+    409: {"model": Message,
+          "description": "The call is not connected to an agent, or this engine has no "
+                         "telephony (accueil demo)"},
     422: {"model": Message, "description": "Bad target URI"},
-    501: {"model": Message, "description": "This engine cannot listen (no telephony)"},
 }
 
 
@@ -38,7 +39,7 @@ async def listen(call_id: str, body: ListenIn, user: Supervisor,
     try:
         session = engine.listen(call_id, body.target, user)
     except ListenError as exc:
-        if exc.status in (404, 409):
+        if exc.status in (404, 409):  # a real attempt at a call: audited
             await engine.store.audit(AuditEntry(
                 engine.now(), user.name, user.role, "listen.refused", call_id, body.reason,
                 {"target": body.target, "status": exc.status, "message": exc.message}))
@@ -50,7 +51,7 @@ async def listen(call_id: str, body: ListenIn, user: Supervisor,
 
 @router.get("/{call_id:path}/recording", response_model=RecordingOut,
             responses={404: {"model": Message, "description": "Not recorded"},
-                       501: _ERRORS[501]})
+                       409: {"model": Message, "description": "This engine has no telephony"}})
 def recording(call_id: str, _user: Supervisor, engine: EngineDep) -> dict[str, Any]:
     """Where the call's recording is, how long, and whether it is finished."""
     try:
