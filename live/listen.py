@@ -200,8 +200,11 @@ class Taps:
         def job() -> None:
             deleted = sweep(folder, config.retention_days, time.time())
             self.swept += len(deleted)
-            log.info("event=recordings_swept deleted=%d retention_days=%g folder=%s",
-                     len(deleted), config.retention_days, folder)
+            for path in deleted:
+                log.debug("event=recording_deleted path=%s", path)
+            log.info("event=recordings_swept deleted=%d retention_days=%g folder=%s%s",
+                     len(deleted), config.retention_days, folder,
+                     f" oldest={deleted[0].name}" if deleted else "")
 
         self.writer.submit(job)
 

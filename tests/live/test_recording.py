@@ -28,7 +28,9 @@ from live.recording import (
 )
 from live.scheduler import VirtualScheduler
 from monitoring.engine import ListenError
+from sip import events as sip_ev
 from sip import g711
+from sip.sdp import PCMU, Origin, SessionDescription, answer
 
 DAY = 86_400.0
 
@@ -240,3 +242,79 @@ def test_a_recorded_bridge_is_tapped_and_finished_when_it_stops(tmp_path: Path) 
     assert len(left) == len(right) == round(meta.seconds * 8000)
     assert left.count(g711.ulaw_decode_sample(0x20)) == 3 * FRAME
     assert right.count(g711.alaw_decode_sample(0x7F)) == FRAME
+
+
+def test_a_supervisor_hears_the_mix_until_hanging_up(tmp_path: Path) -> None:
+    """Dial, answer, hear the two sides summed in the supervisor's law, hang up: the session
+    ends once, its media is closed, its leg is no longer routed here."""
+
+    async def run() -> None:
+
+        taps, calls = fake_server(tmp_path)
+        invites: list[tuple[str, bytes]] = []
+        hung_up: list[str] = []
+        calls.endpoint = SimpleNamespace(
+            invite=lambda uri, sdp, now, from_user: invites.append((uri, sdp)) or "leg-s1",
+            hang_up=lambda leg_id, now: hung_up.append(leg_id))
+        calls.flush = lambda: None
+        calls.media_address = "127.0.0.1"
+        caller = Leg("caller", 40000, "PCMU", 0, 101, "silence", random.Random(1))
+        agent = Leg("agent", 40002, "PCMA", 8, None, "silence", random.Random(2))
+        bridge = Bridge(calls.media, caller, agent)
+        bridge.start()
+        taps.bridged("c1", "sales", bridge)  # not recorded: tapped only while listened to
+        ended: list[Any] = []
+        session = taps.listen("c1", "sip:sup@127.0.0.1:5070", "sup1", ended.append)
+        await calls.spawned.pop()  # the dial: a media port, then the INVITE
+        assert invites[0][0] == "sip:sup@127.0.0.1:5070" and b"a=sendonly" in invites[0][1]
+        assert taps.agents.leg_owners["leg-s1"] == taps.on_leg_event
+        offer = SessionDescription.parse(invites[0][1])
+        reply, _ = answer(offer, "127.0.0.1", 41000, Origin("sup", "1", 1, "127.0.0.1"),
+                          codecs=(PCMU,))
+        taps.on_leg_event(sip_ev.AgentLegAnswered("leg-s1", reply.to_bytes()))
+        listener = taps.by_leg["leg-s1"]
+        assert listener.session.state == "listening" and "c1" in taps.taps
+        sup_leg = listener.media
+        assert sup_leg is not None and sup_leg.on_audio is None and sup_leg.codec == "PCMU"
+        assert caller.on_audio is not None and agent.on_audio is not None
+        caller.on_audio(caller, bytes([0x2A]) * FRAME)
+        agent.on_audio(agent, bytes([0xB5]) * FRAME)
+        calls.clock.run(calls.clock.now() + 0.021)
+        expected = mix(bytes([0x2A]) * FRAME, "PCMU", bytes([0xB5]) * FRAME, "PCMA", "PCMU")
+        assert list(sup_leg._pushed) == [expected]
+        taps.on_leg_event(sip_ev.AgentLegHungUp("leg-s1", by_agent=True))
+        taps.on_leg_event(sip_ev.AgentLegHungUp("leg-s1", by_agent=True))  # once only
+        assert [(s.state, s.reason, s.id) for s in ended] == [
+            ("ended", "supervisor_hung_up", session.id)]
+        assert ended[0].answered_at is not None and hung_up == []  # the phone hung up
+        assert sup_leg.closed and "leg-s1" not in taps.agents.leg_owners
+        assert "c1" not in taps.taps and not taps.clock.running  # nothing left to tap
+        # a second listener is dropped (BYE) when the call ends
+        taps.listen("c1", "sip:sup@127.0.0.1:5070", "sup2", ended.append)
+        await calls.spawned.pop()
+        bridge.stop()
+        assert hung_up == ["leg-s1"] and ended[-1].reason == "call_ended"
+        calls.media.close()
+        await asyncio.sleep(0)
+
+    asyncio.run(run())
+
+
+def test_the_server_sweeps_at_start_and_logs_the_count(tmp_path: Path,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    old = tmp_path / "rec" / "2020-01-01" / "x.wav"
+    old.parent.mkdir(parents=True)
+    old.write_bytes(b"x")
+    os.utime(old, (0, 0))
+
+    async def run() -> Taps:
+        taps, _ = fake_server(tmp_path)
+        taps.start()
+        await asyncio.sleep(0)  # the sweeper task's first round
+        await taps.aclose()
+        return taps
+
+    with caplog.at_level("INFO", logger="accueil.taps"):
+        taps = asyncio.run(run())
+    assert taps.swept == 1 and not old.exists()
+    assert "event=recordings_swept deleted=1 retention_days=90" in caplog.text
