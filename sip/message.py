@@ -45,6 +45,34 @@ def _named(exc: SipError, key: str) -> SipError:
     return SipError(message, exc.status_hint, key)
 
 
+#: Bound on each memo of parsed header values (see :func:`_memo`).
+_MEMO_MAX: Final = 4096
+
+
+def _memo(parse: Callable[[str], _T]) -> Callable[[str], _T]:
+    """``parse`` memoised by the value's text (for immutable results only).
+
+    From, To, Contact, Route and CSeq values repeat across the messages of a call and across
+    calls (a trunk's Contact, ``1 INVITE``...): each distinct text is parsed and checked once.
+    Errors are not memoised. The memo is cleared when full, so a peer sending only new values
+    costs one dict insert per value.
+    """
+    memo: dict[str, _T] = {}
+
+    def run(value: str) -> _T:
+        try:
+            return memo[value]
+        except KeyError:
+            pass
+        result = parse(value)
+        if len(memo) >= _MEMO_MAX:
+            memo.clear()
+        memo[value] = result
+        return result
+
+    return run
+
+
 def _first(key: str, parse: Callable[[str], _T]) -> Callable[[Headers], _T]:
     def run(headers: Headers) -> _T:
         try:
@@ -81,28 +109,33 @@ def _every(key: str, parse: Callable[[str], tuple[_T, ...]]) -> Callable[[Header
     return run
 
 
+_PARSE_CONTACT: Final = _memo(parse_contact)
+_PARSE_NAME_ADDRS: Final = _memo(parse_name_addrs)
+_PARSE_NAME_ADDR: Final = _memo(NameAddr.parse)
+
+
 def _contact(headers: Headers) -> tuple[NameAddr, ...] | Wildcard:
     values = headers.get_all("contact")
     if len(values) == 1:
         try:
-            return parse_contact(values[0])
+            return _PARSE_CONTACT(values[0])
         except SipError as exc:
             raise _named(exc, "contact") from None
     if any(value.strip(" \t") == "*" for value in values):
         raise SipError("Contact: '*' must be the only Contact value", header="contact")
-    return _every("contact", parse_name_addrs)(headers)
+    return _every("contact", _PARSE_NAME_ADDRS)(headers)
 
 
-_CSEQ: Final = _first("cseq", CSeq.parse)
-_FROM: Final = _first("from", NameAddr.parse)
-_TO: Final = _first("to", NameAddr.parse)
+_CSEQ: Final = _first("cseq", _memo(CSeq.parse))
+_FROM: Final = _first("from", _PARSE_NAME_ADDR)
+_TO: Final = _first("to", _PARSE_NAME_ADDR)
 _CALL_ID: Final = _first("call-id", str)
-_VIAS: Final = _every("via", parse_vias)
-_ROUTE: Final = _every("route", parse_name_addrs)
-_RECORD_ROUTE: Final = _every("record-route", parse_name_addrs)
-_MAX_FORWARDS: Final = _optional("max-forwards", lambda v: MaxForwards.parse(v).value)
-_CONTENT_TYPE: Final = _optional("content-type", ContentType.parse)
-_REFER_TO: Final = _optional("refer-to", NameAddr.parse)
+_VIAS: Final = _every("via", parse_vias)  # a new branch in each: not worth memoising
+_ROUTE: Final = _every("route", _PARSE_NAME_ADDRS)
+_RECORD_ROUTE: Final = _every("record-route", _PARSE_NAME_ADDRS)
+_MAX_FORWARDS: Final = _optional("max-forwards", _memo(lambda v: MaxForwards.parse(v).value))
+_CONTENT_TYPE: Final = _optional("content-type", _memo(ContentType.parse))
+_REFER_TO: Final = _optional("refer-to", _PARSE_NAME_ADDR)
 
 
 class Message:
@@ -132,8 +165,14 @@ class Message:
 
     @property
     def top_via(self) -> Via:
-        """The topmost Via value (only that one is parsed)."""
-        return self.headers.typed("via:top", _TOP_VIA)
+        """The topmost Via value (only that one is parsed, unless all already were)."""
+        headers = self.headers
+        cache = headers._cache
+        if cache is not None:
+            vias = cache.get("via")
+            if vias:
+                return vias[0]  # type: ignore[no-any-return,index]
+        return headers.typed("via:top", _TOP_VIA)
 
     @property
     def from_(self) -> NameAddr:

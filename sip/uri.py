@@ -284,8 +284,25 @@ class AbsoluteUri:
 Uri = SipUri | TelUri | AbsoluteUri
 
 
+# URIs are immutable, and a server sees the same few over and over (its own address in every
+# Request-URI, each trunk's Contact, the URI part of From/To whatever the tag): parsed ones
+# are memoised by their text. Cleared when full, so hostile traffic costs a dict insert.
+_MEMO: dict[str, Uri] = {}
+_MEMO_MAX: Final = 4096
+
+
 def parse_uri(text: str) -> Uri:
     """Parse a URI, choosing the class from its scheme (sip/sips, tel, anything else)."""
+    uri = _MEMO.get(text)
+    if uri is None:
+        uri = _parse_uri(text)
+        if len(_MEMO) >= _MEMO_MAX:
+            _MEMO.clear()
+        _MEMO[text] = uri
+    return uri
+
+
+def _parse_uri(text: str) -> Uri:
     scheme = text[:5].partition(":")[0].lower()
     if scheme in ("sip", "sips"):
         return SipUri.parse(text)
