@@ -17,8 +17,10 @@ aligned intervals sums buckets; on the edges of an unaligned period it applies
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Iterable
-from operator import sub
+from functools import partial, reduce
+from operator import add, neg, sub
 from typing import Final
 
 from queues.definitions import DEFINITIONS, KpiDefinition
@@ -58,6 +60,10 @@ __all__ = [
 _FLOAT_FIELDS: Final = frozenset({"sum_wait_answered_s", "sum_talk_s", "busy_s", "staffed_s"})
 _IS_INT: Final = tuple(name not in _FLOAT_FIELDS for name in FIELDS)
 _Counted = tuple[tuple[BucketKey, Row], ...]
+if sys.version_info >= (3, 12):  # sum() compensates rounding from 3.12: add in order
+    _sum_in_order: Callable[[Iterable[float]], float] = partial(reduce, add)
+else:  # up to 3.11, sum() adds floats left to right, as one add after another does
+    _sum_in_order = sum
 
 
 class KpiError(QueuesError):
@@ -96,7 +102,7 @@ class KpiEngine:
         self._counted: dict[str, _Counted] = {}
         self._buckets = Buckets(len(FIELDS))
         self._members: dict[int, list[CallFacts]] = {}
-        self._agents = AgentTime(self.interval_s, self._classify)
+        self._agents = AgentTime(self.interval_s, classify)
         self._first_at = math.inf
         self._last_at = -math.inf
         self._horizon = -(2**62)
@@ -119,9 +125,22 @@ class KpiEngine:
         handler(record)
 
     def feed_many(self, records: Iterable[Record]) -> None:
-        """Take records in order."""
-        for record in records:
-            self.feed(record)
+        """Take records in order (what :meth:`feed` does, one call for a whole batch)."""
+        handlers = self._handlers
+        first, last = self._first_at, self._last_at
+        try:
+            for record in records:
+                handler = handlers.get(type(record))
+                if handler is None:
+                    raise KpiError(f"not a record of queues.records: {type(record).__name__}")
+                at = record.at
+                if at > last:
+                    last = at
+                if at < first:
+                    first = at
+                handler(record)
+        finally:
+            self._first_at, self._last_at = first, last
 
     def call(self, call_id: str) -> CallFacts | None:
         """The facts held about a call (read them, do not change them)."""
@@ -135,40 +154,68 @@ class KpiEngine:
 
     def _scopes(self, f: CallFacts) -> _Counted:
         """Bucket key and contribution of ``f`` overall, then for each queue it reached."""
-        thr, size, cls = self.sl_threshold_s, self.interval_s, self._classify
+        thr, size = self.sl_threshold_s, self.interval_s
+        cls = self._classify if self._has_classes else None
         t = f.received_at
-        out: list[tuple[BucketKey, Row]] = [
-            ((int(t // size), None, cls(t)), contribution_row(f, None, thr))
-        ]
+        first = ((int(t // size), None, cls(t) if cls else ALL), contribution_row(f, None, thr))
+        if not f.queues:
+            return (first,)
+        out: list[tuple[BucketKey, Row]] = [first]
         for queue, qf in f.queues.items():
             t = qf.arrived_at
-            out.append(((int(t // size), queue, cls(t)), contribution_row(f, queue, thr)))
+            out.append(((int(t // size), queue, cls(t) if cls else ALL),
+                        contribution_row(f, queue, thr)))
         return tuple(out)
 
     def _flush(self) -> None:
-        """Bring the buckets up to date with every call whose facts changed."""
-        dirty = self._log.dirty
-        for f in dirty.values():
-            self._recount(f)
-        dirty.clear()
+        """Bring the buckets up to date with every call whose facts changed.
 
-    def _recount(self, f: CallFacts) -> None:
-        """Replace the call's previous contribution in the buckets with its current one."""
+        The changes are gathered per bucket, in order, then each bucket adds its rows in one
+        pass: the same additions in the same order as one at a time, so the same sums.
+        """
+        dirty = self._log.dirty
+        if not dirty:
+            return
+        rows: dict[BucketKey, list[Row]] = {}
+        recount = self._recount
+        for f in dirty.values():
+            recount(f, rows)
+        dirty.clear()
+        buckets = self._buckets
+        data = buckets.data
+        for key, added in rows.items():
+            vec = data.get(key) or buckets.new(key)
+            vec[:] = map(_sum_in_order, zip(vec, *added, strict=True))
+
+    def _recount(self, f: CallFacts, rows: dict[BucketKey, list[Row]]) -> None:
+        """Replace the call's previous contribution in the buckets with its current one
+        (the rows to add to each bucket go to ``rows``)."""
         new = self._scopes(f)
-        old = self._counted.get(f.call_id, ())
-        buckets, horizon = self._buckets, self._horizon
+        old = self._counted.get(f.call_id)
+        horizon = self._horizon
+        if old is None:  # counted for the first time: the usual case
+            for key, counts in new:
+                if key[0] >= horizon:
+                    pending = rows.get(key)
+                    if pending is None:
+                        rows[key] = [counts]
+                    else:
+                        pending.append(counts)
+                self._remember(key[0], f)
+            self._counted[f.call_id] = new
+            return
         for i, (key, counts) in enumerate(new):
             if i < len(old):
                 old_key, old_counts = old[i]
                 if key == old_key:
                     if counts != old_counts and key[0] >= horizon:
                         # The difference keeps unchanged float sums exact.
-                        buckets.add(key, list(map(sub, counts, old_counts)))
+                        rows.setdefault(key, []).append(tuple(map(sub, counts, old_counts)))
                     continue
-                if old_key[0] >= horizon:
-                    buckets.add(old_key, old_counts, -1)
+                if old_key[0] >= horizon:  # x - y is exactly x + (-y)
+                    rows.setdefault(old_key, []).append(tuple(map(neg, old_counts)))
             if key[0] >= horizon:
-                buckets.add(key, counts)
+                rows.setdefault(key, []).append(counts)
             if i >= len(old) or old[i][0][0] != key[0]:
                 self._remember(key[0], f)
         self._counted[f.call_id] = new

@@ -45,9 +45,11 @@ A plain tuple: the garbage collector stops tracking tuples of atoms, not tuple s
 class AgentTime:
     """Tracks agent states from the records and sums their time per bucket."""
 
-    def __init__(self, interval_s: float, classify: Callable[[float], str]) -> None:
+    def __init__(self, interval_s: float, classify: Callable[[float], str] | None) -> None:
         self.interval_s = interval_s
-        self.classify = classify
+        self.classify = classify or _all
+        """Hours class of a time; ``None`` puts everything in class ``"all"``."""
+        self._classes = classify is not None
         self.agents: dict[str, AgentNow] = {}
         self.by_state: dict[AgentState, int] = dict.fromkeys(AGENT_STATES, 0)
         self.buckets = Buckets(2)
@@ -61,28 +63,26 @@ class AgentTime:
             self.agents[r.agent_id] = AgentNow(r.state, r.at, r.queue, r.call_id)
             self.by_state[r.state] += 1
             return
-        if r.at > prev.since:
-            self._close(prev, r.at)
-            prev.since = r.at
-        self.by_state[prev.state] -= 1
-        self.by_state[r.state] += 1
+        at = r.at
+        state = prev.state
+        if at > prev.since:
+            if state in STAFFED:  # close the stretch (inline: one call per state change)
+                start = prev.since
+                size = self.interval_s
+                idx = int(start // size)
+                if at <= (idx + 1) * size:  # the usual case: within one interval
+                    self._add(idx, start, at, state in BUSY, prev.queue)
+                else:
+                    for idx, a, b in split(start, at, size):
+                        self._add(idx, a, b, state in BUSY, prev.queue)
+            prev.since = at
+        by_state = self.by_state
+        by_state[state] -= 1
+        by_state[r.state] += 1
         prev.state, prev.queue, prev.call_id = r.state, r.queue, r.call_id
 
-    def _close(self, agent: AgentNow, end: float) -> None:
-        if agent.state not in STAFFED:
-            return
-        busy = agent.state in BUSY
-        size = self.interval_s
-        start = agent.since
-        idx = int(start // size)
-        if end <= (idx + 1) * size:  # the usual case: within one interval
-            self._add(idx, start, end, busy, agent.queue)
-            return
-        for idx, a, b in split(start, end, size):
-            self._add(idx, a, b, busy, agent.queue)
-
     def _add(self, idx: int, a: float, b: float, busy: bool, queue: str) -> None:
-        hours = self.classify(a)
+        hours = self.classify(a) if self._classes else ALL
         d = b - a
         data = self.buckets.data
         key: BucketKey = (idx, None, hours)
@@ -136,6 +136,10 @@ class AgentTime:
         self.buckets.drop_before(index)
         for idx in [i for i in self.pieces if i < index]:
             del self.pieces[idx]
+
+
+def _all(_t: float) -> str:
+    return ALL
 
 
 def _matches(busy: bool, p_queue: str, p_hours: str, queue: str | None, hours: str) -> bool:

@@ -136,9 +136,13 @@ class CallLog:
         if f.outcome is not None:
             return
         f.outcome, f.final_at = outcome, at
+        lines = self.lines
         for queue in f.queues:
-            self._leave_line(queue, f.call_id)
-        self._match_redials(f)
+            line = lines.get(queue)
+            if line:
+                line.pop(f.call_id, None)
+        if f.caller:
+            self._match_redials(f)
 
     def _set_caller(self, f: CallFacts, caller: str) -> None:
         if caller and not f.caller:
@@ -194,10 +198,14 @@ class CallLog:
         self._finish(self._call(r.call_id, r.at), IVR_OUTCOMES[r.outcome], r.at)
 
     def _on_queued(self, r: CallQueued) -> None:
-        f = self._call(r.call_id, r.at)
+        call_id = r.call_id
+        f = self.calls.get(call_id)
+        if f is None:  # a new call (the usual case): what _call does, inline
+            f = self.calls[call_id] = CallFacts(call_id, r.at)
+        self.dirty[call_id] = f
         qf = f.queues.get(r.queue)
         if qf is None:
-            qf = f.queues[r.queue] = QueueFacts(r.queue, r.at, entered=True)
+            qf = f.queues[r.queue] = QueueFacts(r.queue, r.at, True)
         else:
             qf.entered = True
             if qf.outcome == OVERFLOWED:  # back in a queue it overflowed from
@@ -209,7 +217,8 @@ class CallLog:
             if line is None:
                 line = self.lines[r.queue] = {}
             line[r.call_id] = f.queued_at
-        self._set_caller(f, r.caller)
+        if r.caller:
+            self._set_caller(f, r.caller)
 
     def _on_rejected(self, r: CallRejected) -> None:
         f = self._call(r.call_id, r.at)
@@ -223,7 +232,7 @@ class CallLog:
 
     def _on_offered(self, r: CallOffered) -> None:
         f = self._call(r.call_id, r.at)
-        qf = self._enter(f, r.queue, r.at)
+        qf = f.queues.get(r.queue) or self._enter(f, r.queue, r.at)
         if qf.first_offer_at is None:
             qf.first_offer_at = r.at
         if f.first_offer_at is None:
@@ -231,8 +240,10 @@ class CallLog:
 
     def _on_answered(self, r: CallAnswered) -> None:
         f = self._call(r.call_id, r.at)
-        qf = self._enter(f, r.queue, r.at)
-        self._leave_line(r.queue, r.call_id)
+        qf = f.queues.get(r.queue) or self._enter(f, r.queue, r.at)
+        line = self.lines.get(r.queue)
+        if line is not None:
+            line.pop(r.call_id, None)
         if qf.outcome is None:
             qf.outcome = ANSWERED
         if f.answered_at is None:
