@@ -121,13 +121,17 @@ class Acd:
         Raises :class:`~acd.errors.AcdError` for an event that cannot apply, leaving the
         state unchanged.
         """
-        self._tick(now)
+        if now < self._now:  # _tick, inline: this runs for every event
+            raise AcdError(f"time went backwards: {now} after {self._now}")
+        self._now = now
         handler = self._handlers.get(type(event))
         if handler is None:
             raise AcdError(f"unknown event {type(event).__name__}")
         handler(self, event, now)
-        self._apply_leave_rules(now)
-        return self._flush()
+        if self.roster.emptied:
+            self._apply_leave_rules(now)
+        out, self._out = self._out, []
+        return out
 
     def next_deadline(self) -> float | None:
         """When :meth:`on_timer` must next be called, or ``None`` if no timer runs."""
@@ -245,7 +249,8 @@ class Acd:
                 now, call.call_id, call.queue, agent.agent_id, now - call.since, call.callback
             )
         )
-        self._set_state(agent, "on_call", now, queue=call.queue, call_id=call.call_id)
+        self._records.append(
+            self.roster.set_state(agent, "on_call", now, "", call.queue, call.call_id))
 
     def _on_callback_reached(self, event: ev.CallbackReached, now: float) -> None:
         call = self._call(event.call_id)
@@ -426,7 +431,7 @@ class Acd:
             return
         self._seq += 1
         key = make_key(origin.priority, since, origin.points, queue.aging_s_per_point, self._seq)
-        stage = sum(1 for step in queue.escalation if step.after_s <= 0)
+        stage = sum(1 for step in queue.escalation if step.after_s <= 0) if queue.escalation else 0
         call = Call(call_id, queue.name, origin.priority, origin.points, origin.caller, since,
                     now, Entry(call_id, key, stage))
         if isinstance(origin, Call):
@@ -439,7 +444,8 @@ class Acd:
         if queue.max_wait_s is not None and not call.callback:
             call.max_wait_at = now + queue.max_wait_s
             self._push(call.max_wait_at, "max_wait", call_id)
-        self._schedule_escalation(call, queue)
+        if queue.escalation:
+            self._schedule_escalation(call, queue)
         self._match_call(call, now)
         if call.state == "waiting" and queue.announce_every_s is not None and not call.callback:
             self._announce(call)
@@ -500,15 +506,19 @@ class Acd:
 
     def _match_call(self, call: Call, now: float) -> None:
         """Offer a waiting call to the best available agent allowed at its stage."""
-        lists = self.roster.avail[call.queue][: call.entry.stage + 1]
+        avail = self.roster.avail[call.queue]
+        stage = call.entry.stage
         queue = self.queues[call.queue]
         if queue.strategy == "round_robin":
-            key = pick_round_robin(lists, self._rr[queue.name])
+            key = pick_round_robin(avail[: stage + 1], self._rr[queue.name])
         elif queue.strategy == "random":
             assert self._rng is not None
-            key = pick_random(lists, self._rng)
+            key = pick_random(avail[: stage + 1], self._rng)
+        elif stage == 0:  # one list: its smallest key (what pick_smallest finds)
+            keys = avail[0]
+            key = keys[0] if keys else None
         else:
-            key = pick_smallest(lists)
+            key = pick_smallest(avail[: stage + 1])
         if key is not None:
             self._offer(call, self.roster.avail_agent[call.queue][key], now)
 
@@ -541,8 +551,9 @@ class Acd:
             self._rr[queue.name] = agent.order
         agent.until = now + queue.ring_timeout_s
         self._push(agent.until, "ring", agent.agent_id)
-        self._records.append(rec.CallOffered(now, call.call_id, call.queue, agent.agent_id))
-        self._set_state(agent, "ringing", now, queue=call.queue, call_id=call.call_id)
+        records = self._records
+        records.append(rec.CallOffered(now, call.call_id, call.queue, agent.agent_id))
+        records.append(self.roster.set_state(agent, "ringing", now, "", call.queue, call.call_id))
         self._out.append(
             OfferCall(call.call_id, agent.agent_id, call.queue, queue.ring_timeout_s,
                       call.callback, call.callback_number)
@@ -608,7 +619,13 @@ class Acd:
             self._push(agent.until, "wrapup", agent.agent_id)
             self._set_state(agent, "wrap_up", now, queue=call.queue)
         else:
-            self._finish_work(agent, now)
+            agent.until = None  # _finish_work, inline
+            if agent.pending is None:  # _become_available, inline
+                agent.idle_since = now
+                self._records.append(self.roster.set_state(agent, "available", now))
+                self._match_agent(agent, now)
+            else:
+                self._apply_pending_or_available(agent, now)
 
     def _finish_work(self, agent: Agent, now: float) -> None:
         agent.until = None

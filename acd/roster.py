@@ -40,6 +40,8 @@ class Roster:
         self.staffed: dict[str, int] = dict.fromkeys(queues, 0)
         self.emptied: set[str] = set()
         """Queues whose logged-in or staffed count fell to zero since the last check."""
+        self._listed: dict[str, list[tuple[list[AgentKey], AgentKey, dict[AgentKey, Agent]]]] = {}
+        """Agent id -> where an available agent is listed (sorted keys, its key, by key)."""
 
     def register(self, agent_id: str, skills: dict[str, int]) -> Agent:
         """A new agent, logged out."""
@@ -94,8 +96,7 @@ class Roster:
         old = agent.state
         if old == "available":
             self.unlist(agent)
-        recount = (old in LOGGED_IN) != (state in LOGGED_IN) or (old in STAFFED) != (
-            state in STAFFED)
+        recount = (old, state) in _RECOUNT
         if recount:
             self.count(agent, old, -1)
         agent.state, agent.reason, agent.since = state, reason, now
@@ -125,24 +126,36 @@ class Roster:
 
     def list(self, agent: Agent) -> None:
         """List an available agent in each of its queues, at its stage, by strategy key."""
+        places = []
         for queue, stage in agent.eligible.items():
             key = self._keyfn[queue](agent, self.queues[queue])
-            insort(self.avail[queue][stage], key)
-            self.avail_agent[queue][key] = agent
+            keys = self.avail[queue][stage]
+            insort(keys, key)
+            by_key = self.avail_agent[queue]
+            by_key[key] = agent
+            places.append((keys, key, by_key))
+        self._listed[agent.agent_id] = places
 
     def unlist(self, agent: Agent) -> None:
-        """Take an agent off the available lists (its keys are recomputed: unchanged since)."""
-        for queue, stage in agent.eligible.items():
-            keys = self.avail[queue][stage]
-            key = self._keyfn[queue](agent, self.queues[queue])
+        """Take an agent off the available lists (by the keys it was listed with)."""
+        for keys, key, by_key in self._listed.pop(agent.agent_id):
             del keys[bisect_left(keys, key)]
-            del self.avail_agent[queue][key]
+            del by_key[key]
 
     def serving(self, queue: str) -> float:
         """Staffed agents working for ``queue``, each shared evenly among its queues."""
         return sum(
             1.0 / len(a.eligible) for a in self.members[queue].values() if a.state in STAFFED
         )
+
+
+_RECOUNT: frozenset[tuple[AgentState, AgentState]] = frozenset(
+    (old, new)
+    for old in (*LOGGED_IN, "logged_out")
+    for new in (*LOGGED_IN, "logged_out")
+    if (old in LOGGED_IN) != (new in LOGGED_IN) or (old in STAFFED) != (new in STAFFED)
+)
+"""State changes that change an agent's logged-in or staffed standing."""
 
 
 def check_skills(agent_id: str, skills: dict[str, int]) -> None:

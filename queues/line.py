@@ -96,6 +96,9 @@ class WaitingLine:
 
     def head(self, min_stage: int = 0) -> Entry | None:
         """The best caller among those at ``min_stage`` or later (``None`` if none)."""
+        if min_stage == len(self._keys) - 1:  # one list (the usual case: one stage)
+            keys = self._keys[min_stage]
+            return self._by_key[keys[0]] if keys else None
         best: Key | None = None
         for keys in self._keys[min_stage:]:
             if keys and (best is None or keys[0] < best):
