@@ -137,6 +137,8 @@ class Driver:
         self.acd = acd
         self.trace = trace
         self._answer_delay = answer_delay
+        self._instant = answer_delay is _no_delay
+        """Every agent answers at once: an offer is answered in the same batch."""
         self._on_records = on_records
         self._on_done = on_done
         self._calls: dict[str, _Live] = {}
@@ -191,36 +193,37 @@ class Driver:
         """Handle ``event`` (or carry out the timers' ``commands``), then every event it
         caused; pass the records on and re-arm the timer."""
         acd, pending, now = self.acd, self._pending, self.env.now
-        emit = self._emit
+        handle, after, execute = acd.handle, self._after, self._execute
+        traced = self.trace is not None
         self._busy = True
         try:
+            item: ev.Event | TimersDue
             if event is None:
-                emit(TIMERS_DUE, commands or [])
+                item, commands = TIMERS_DUE, commands or []
             else:
-                emit(event, acd.handle(event, now))
-            while pending:
-                event = pending.popleft()
-                emit(event, acd.handle(event, now))
+                item, commands = event, handle(event, now)
+            while True:  # one pass per event: what it calls for, then its commands
+                if traced:
+                    self._trace(item, commands)
+                then = after.get(type(item))
+                if then is not None:
+                    then(item)
+                for command in commands:
+                    execute[type(command)](command)
+                if not pending:
+                    break
+                item = pending.popleft()
+                commands = handle(item, now)
         except BaseException:
             pending.clear()  # the run is over: nothing left half-fed for the next one
             raise
         finally:
             self._busy = False
-        if self.trace is None:
+        if not traced:
             records = acd.pop_records()
             if records:
                 self._on_records(records)
         self._rearm()
-
-    def _emit(self, item: ev.Event | TimersDue, commands: list[Command]) -> None:
-        if self.trace is not None:
-            self._trace(item, commands)
-        after = self._after.get(type(item))
-        if after is not None:
-            after(item)
-        execute = self._execute
-        for command in commands:
-            execute[type(command)](command)
 
     def _trace(self, item: ev.Event | TimersDue, commands: list[Command]) -> None:
         assert self.trace is not None
@@ -254,6 +257,9 @@ class Driver:
         live = self._calls[c.call_id]
         live.state = _RINGING
         live.offer += 1
+        if self._instant:
+            self._pending.append(ev.AgentAnswered(c.call_id, c.agent_id))
+            return
         delay = self._answer_delay(c.agent_id)
         if delay <= 0.0:
             self._pending.append(ev.AgentAnswered(c.call_id, c.agent_id))
@@ -287,10 +293,10 @@ class Driver:
         live.state = _TALKING
         if live.callback:  # the simulated caller always answers the callback at once
             self.feed(ev.CallbackReached(e.call_id))
-        self.at(live.caller.handle_s, self._hang_up, e.call_id)
+        Timeout(self.env, live.caller.handle_s, e.call_id).callbacks.append(self._hang_up)
 
-    def _hang_up(self, call_id: str) -> None:
-        self.feed(ev.AgentHungUp(call_id))
+    def _hang_up(self, event: simpy.Event) -> None:
+        self.feed(ev.AgentHungUp(cast(str, event.value)))
 
     def _ended(self, e: ev.AgentHungUp) -> None:
         self._finish(e.call_id, ANSWERED)

@@ -49,18 +49,16 @@ def run_replication(
         world.done(caller, outcome)
 
     acd = Acd(plan.acd_config(), stream(seed, "acd", "routing"))
-    instant = all(g.answer_delay == NO_DELAY for g in plan.groups)
-    driver = Driver(env, acd, on_records=_sink(engine, records), on_done=done,
-                    answer_delay=_no_delay if instant else world.answer_delay)
+    sink = _sink(engine, records)
+    if all(g.answer_delay == NO_DELAY for g in plan.groups):  # agents answer at once
+        driver = Driver(env, acd, on_records=sink, on_done=done)
+    else:
+        driver = Driver(env, acd, on_records=sink, on_done=done, answer_delay=world.answer_delay)
     world.start(driver)
     env.process(collector.ticker(env))
     env.run(until=plan.end_s + DRAIN_LIMIT_S)
     collector.harvest(env.now, final=True)
     return collector.result(names)
-
-
-def _no_delay(_agent_id: str) -> float:
-    return 0.0
 
 
 def _sink(engine: KpiEngine, records: list[Record] | None) -> Callable[[list[Record]], None]:

@@ -16,6 +16,7 @@ from typing import Any, Final
 
 import numpy as np
 import simpy
+from simpy.events import Timeout
 
 from acd import events as ev
 from simulation.distributions import Draw, batched, sampler, uniform
@@ -83,7 +84,7 @@ class World:
         for group in self.plan.groups:
             self.env.process(self._staffing(driver, group))
         for load in self.plan.loads:
-            self.env.process(self._arrivals(driver, self._traffic[load.queue]))
+            _Arrivals(self, driver, self._traffic[load.queue]).next()
         self.env.process(self._days(driver))
 
     def _days(self, driver: Driver) -> Generator[simpy.Event, Any, None]:
@@ -95,19 +96,6 @@ class World:
             midnight += 86400
 
     # ------------------------------------------------------------------ callers
-
-    def _arrivals(self, driver: Driver, traffic: _Traffic) -> Generator[simpy.Event, Any, None]:
-        plan, env = self.plan, self.env
-        rates, gap, redials = traffic.load.rates_per_s, traffic.gap, traffic.load.redials
-        t = env.now
-        while True:
-            t = _next_arrival(t, gap(), rates, plan)
-            if t >= plan.end_s:
-                return
-            yield env.timeout(t - env.now)
-            self._count += 1
-            number = "" if redials is None else f"tel:{self._count}"
-            driver.arrive(self._caller(traffic, f"c{self._count}", number, 1))
 
     def _caller(self, traffic: _Traffic, call_id: str, number: str, attempt: int) -> Caller:
         load = traffic.load
@@ -158,6 +146,35 @@ class World:
             for i in sorted(away - paused):
                 driver.feed(ev.AgentPaused(ids[i], "break"))
             paused = away
+
+
+class _Arrivals:
+    """The first calls of one queue: a Poisson stream, one SimPy timeout per arrival (a
+    timeout with a callback, not a process: a generator per stream costs more)."""
+
+    __slots__ = ("driver", "end", "env", "gap", "plan", "rates", "redials", "t", "traffic",
+                 "world")
+
+    def __init__(self, world: World, driver: Driver, traffic: _Traffic) -> None:
+        self.world, self.driver, self.traffic = world, driver, traffic
+        self.env, self.plan, self.end = world.env, world.plan, world.plan.end_s
+        self.rates, self.gap = traffic.load.rates_per_s, traffic.gap
+        self.redials = traffic.load.redials
+        self.t = self.env.now
+
+    def next(self) -> None:
+        """Draw the next arrival and wait for it (none past the window)."""
+        self.t = t = _next_arrival(self.t, self.gap(), self.rates, self.plan)
+        if t < self.end:
+            Timeout(self.env, t - self.env.now).callbacks.append(self.arrive)
+
+    def arrive(self, _event: simpy.Event) -> None:
+        world = self.world
+        world._count += 1
+        count = world._count
+        number = "" if self.redials is None else f"tel:{count}"
+        self.driver.arrive(world._caller(self.traffic, f"c{count}", number, 1))
+        self.next()
 
 
 def _on_break(heads: int, shrinkage: float, k: int) -> set[int]:
