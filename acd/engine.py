@@ -15,6 +15,7 @@ pairs involving one call or one agent, so matching that call or that agent resto
 from __future__ import annotations
 
 import heapq
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
@@ -45,6 +46,8 @@ from queues.line import Entry, WaitingLine, make_key
 from queues.records import AgentState
 
 Fairness = Literal["longest_wait", "priority"]
+_DIALLABLE = re.compile(r"\+?[0-9]{4,20}")
+"""A caller number a lost-call callback can dial (anonymous and SIP names cannot be)."""
 TimerKind = Literal["max_wait", "escalate", "announce", "ring", "wrapup", "callback_retry"]
 Timer = tuple[float, int, TimerKind, str]
 
@@ -208,7 +211,7 @@ class Acd:
         del self.calls[call.call_id]
         self._records.append(rec.CallAbandoned(now, call.call_id, call.queue, now - call.since))
         queue = self.queues[call.queue]
-        if (queue.callback_lost and call.caller and not call.recovers
+        if (queue.callback_lost and not call.recovers and _DIALLABLE.fullmatch(call.caller)
                 and now - call.since >= queue.callback_lost_after_s):
             self._call_back_lost(call, queue, now)
         if call.state == "offered":

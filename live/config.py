@@ -38,6 +38,9 @@ not an IP address or network: '10.0.0/8'``), all at once, never as a traceback::
       retention_days: 90          # older files are deleted (at start, then hourly)
       queues: [general]           # absent: every queue
     http: 127.0.0.1:8080          # optional: the supervision API and dashboard
+    callbacks:                    # optional: how callbacks reach callers (through the trunk)
+      uri: "sip:{number}@192.0.2.1:5060"   # {number}: the number to call back
+      ring_s: 30                  # the caller's phone rings this long before giving up
 
 Relative paths are taken from the configuration file's folder. ``--sip``, ``--http`` and
 ``--data`` on the command line override the file (:meth:`ServeConfig.with_overrides`).
@@ -72,7 +75,9 @@ __all__ = [
     "parse_hostport",
 ]
 
-_TOP: Final = ("sip", "trunks", "rtp", "ivr", "queues", "agents", "data", "http", "recording")
+_TOP: Final = ("sip", "trunks", "rtp", "ivr", "queues", "agents", "data", "http", "recording",
+                "callbacks")
+_CALLBACKS: Final = ("uri", "ring_s")
 _RECORDING: Final = ("dir", "retention_days", "queues")
 _SIP: Final = ("listen", "transports", "advertise", "grace_s", "retry_after_s", "reject_with")
 _TRUNK: Final = ("allow", "rate", "burst", "reject_with")
@@ -80,6 +85,7 @@ _RTP: Final = ("address", "ports", "idle")
 _IVR: Final = ("file", "prompts", "music_on_hold", "voices", "silent_fallback")
 _AGENT: Final = ("id", "skills", "name", "uri", "password", "ha1")
 _TRANSPORTS: Final = ("udp", "tcp")
+_CALLBACK_URI: Final = re.compile(r"sips?:[^\s@{}]+@[^\s{}]+")
 _IDLE: Final = ("silence", "comfort", "none")
 _PORTS: Final = re.compile(r"\s*(\d{1,5})\s*-\s*(\d{1,5})\s*")
 _HOSTPORT: Final = re.compile(
@@ -169,6 +175,10 @@ class ServeConfig:
     http: tuple[str, int] | None = None
     recording: RecordingConfig | None = None
     """``None``: no call is recorded."""
+    callback_uri: str | None = None
+    """Template of a callback's Request-URI, ``{number}`` replaced; ``None``: no callbacks
+    can be dialled (a callback offer fails and the agent is freed)."""
+    callback_ring_s: float = 30.0
 
     @property
     def media_address(self) -> str:
@@ -269,6 +279,7 @@ class _Loader:
         if http is not None:
             self.values["http"] = http
         self._recording(top)
+        self._callbacks(top)
         if ivr_file is None:
             return None
         return ServeConfig(source=self.reader.filename, ivr_file=ivr_file, **self.values)
@@ -465,6 +476,16 @@ class _Loader:
                             else queues_node)
                     self.reader.error(item, f"recording.queues[{i}]", f"no queue named {name!r}")
         self.values["recording"] = RecordingConfig(Path(folder).expanduser(), days, queues)
+
+    def _callbacks(self, top: Fields) -> None:
+        fields = self.reader.mapping(top.get("callbacks"), "callbacks", _CALLBACKS)
+        uri = fields.text("uri")
+        if uri is not None:
+            if "{number}" not in uri or not _CALLBACK_URI.fullmatch(uri.replace("{number}", "1")):
+                fields.error("uri", f"expected a sip: URI with {{number}}, got {uri!r}")
+            else:
+                self.values["callback_uri"] = uri
+        self.values["callback_ring_s"] = fields.number("ring_s", 30.0, 5.0, 300.0)
 
     def _skills(self, fields: Fields) -> dict[str, int]:
         skills = self.reader.mapping(fields.get("skills"), fields.sub("skills"))

@@ -34,6 +34,7 @@ from live.media import MediaEngine
 from live.runtime import RecordSink, Runtime
 from live.scheduler import AsyncioScheduler
 from live.serve_agents import Agents
+from live.serve_callbacks import Callbacks
 from live.serve_calls import Calls
 from live.serve_endpoint import build_endpoint
 from live.serve_prompts import PromptBank, PromptError
@@ -72,6 +73,7 @@ class Server:
         self.prompts: PromptBank | None = None
         self.endpoint: SipEndpoint | None = None
         self.agents: Agents | None = None
+        self.callbacks: Callbacks | None = None
         self.taps: Taps | None = None
         """Recording and live listening of bridged calls (:mod:`live.listen`)."""
         self._closers: list[Callable[[], Awaitable[None]]] = []
@@ -119,6 +121,8 @@ class Server:
         calls.submit, calls.record = self.runtime.submit, self.runtime.record
         calls.agents = self.agents = Agents(calls, config.agent_lines,
                                             tuple(a.agent_id for a in config.agents))
+        self.agents.callbacks = self.callbacks = Callbacks(
+            calls, self.agents, config.callback_uri, config.callback_ring_s)
         calls.retry_after_s = config.retry_after_s
         calls.flush = transport.flush
         self.taps = Taps(calls, self.agents, config.recording, data)
@@ -181,7 +185,10 @@ class Server:
             if self.endpoint is not None:
                 self.endpoint.refuse_new_calls(self.config.retry_after_s)
             log.info("event=stopping calls=%d grace_s=%g", len(calls.calls), grace)
-            await _until(lambda: not calls.calls, grace)
+            callbacks = self.callbacks
+            await _until(lambda: not calls.calls and not (callbacks and callbacks.active), grace)
+            if callbacks is not None and callbacks.active:
+                callbacks.hang_up_all()
             if calls.calls:
                 calls.hang_up_all()
                 await _until(lambda: not calls.calls, 2.0)

@@ -38,6 +38,7 @@ from sip.sdp import offer as sdp_offer
 
 if TYPE_CHECKING:
     from live.serve_call import Call
+    from live.serve_callbacks import Callbacks
     from live.serve_calls import Calls
 
 __all__ = ["AgentEvent", "Agents", "Offer"]
@@ -95,6 +96,8 @@ class Agents:
         """Packet counters of the bridged calls that ended, by Call-ID."""
         self.on_bridged: Callable[[str, str, Bridge], None] | None = None
         """Told ``(call_id, queue, bridge)`` of each bridge started (:mod:`live.listen`)."""
+        self.callbacks: Callbacks | None = None
+        """Callback offers go there (:mod:`live.serve_callbacks`)."""
         self.leg_owners: dict[str, Callable[[AgentEvent], None]] = {}
         """Other outgoing legs (a supervisor listening...): leg id -> who takes its events."""
         self._session_id = secrets.randbelow(2**40)
@@ -115,6 +118,9 @@ class Agents:
 
     def offer(self, command: acd_cmd.OfferCall) -> None:
         """Ring the agent: a media port, then the INVITE (see :meth:`_dial`)."""
+        if command.callback and self.callbacks is not None:
+            self.callbacks.offer(command)  # nobody on the line: agent first, then the caller
+            return
         call = self.calls.calls.get(command.call_id)
         target = self._target(command.agent_id)
         call_log("offer", command.call_id, agent=command.agent_id, target=target or "-")
@@ -127,6 +133,8 @@ class Agents:
 
     def cancel(self, command: acd_cmd.CancelOffer) -> None:
         """Stop ringing the agent (ring timeout, caller gone, agent logged out)."""
+        if self.callbacks is not None and self.callbacks.cancel(command):
+            return
         offer = self.offers.get(command.call_id)
         call_log("offer_cancelled", command.call_id, agent=command.agent_id,
                  reason=command.reason)
@@ -157,17 +165,9 @@ class Agents:
         address = self.calls.media_address
         offer.local_sdp = sdp_offer(address, leg.port,
                                     Origin("accueil", str(self._session_id), 1, address))
-        binding = self.bindings.get(offer.agent_id)
-        caller = call.caller if _USER.fullmatch(call.caller) else "accueil"
-        now = self.calls.clock.now()
-        if binding is not None and binding.transport == "tcp" and offer.agent_id not in self.fixed:
-            # back on the connection the REGISTER came on (UDP follows the Contact)
-            offer.leg_id = self.calls.endpoint.invite(
-                target, offer.local_sdp.to_bytes(), now, from_user=caller,
-                destination=binding.source, transport="tcp", conn=binding.conn)
-        else:
-            offer.leg_id = self.calls.endpoint.invite(target, offer.local_sdp.to_bytes(), now,
-                                                      from_user=caller)
+        leg_id = self.invite(offer.agent_id, offer.local_sdp.to_bytes(), call.caller)
+        assert leg_id is not None  # the target was just checked
+        offer.leg_id = leg_id
         offer.state = "calling"
         self.by_leg[offer.leg_id] = offer
         self.calls.flush()
@@ -188,6 +188,25 @@ class Agents:
             self.calls.media.close_leg(offer.media)
         if self.offers.get(offer.call_id) is offer:
             del self.offers[offer.call_id]
+
+    def invite(self, agent_id: str, sdp: bytes, from_user: str) -> str | None:
+        """INVITE the agent's phone with our SDP offer; the leg id (``None``: no phone)."""
+        target = self._target(agent_id)
+        if target is None:
+            return None
+        binding = self.bindings.get(agent_id)
+        caller = from_user if _USER.fullmatch(from_user) else "accueil"
+        now = self.calls.clock.now()
+        if binding is not None and binding.transport == "tcp" and agent_id not in self.fixed:
+            # back on the connection the REGISTER came on (UDP follows the Contact)
+            return self.calls.endpoint.invite(target, sdp, now, from_user=caller,
+                                              destination=binding.source, transport="tcp",
+                                              conn=binding.conn)
+        return self.calls.endpoint.invite(target, sdp, now, from_user=caller)
+
+    def target(self, agent_id: str) -> str | None:
+        """Where the agent's phone is reached (fixed URI or registered Contact), if any."""
+        return self._target(agent_id)
 
     def _target(self, agent_id: str) -> str | None:
         binding = self.bindings.get(agent_id)
@@ -239,6 +258,7 @@ class Agents:
             self._forget(offer)
             return
         offer.state, call.phase = "connected", "connected"
+        self.calls.stop_waiting(call)
         offer.bridge = Bridge(self.calls.media, call.leg, offer.media)
         offer.bridge.start()
         call_log("connected", offer.call_id, agent=offer.agent_id, codec=negotiated.codec,

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from ivr.session import IvrSession
+from ivr.waiting import WaitingSession
 from live.media import Leg
 from live.scheduler import Handle
 from sip.sdp import Negotiated, SessionDescription
@@ -26,8 +27,11 @@ class Call:
     """The number dialled."""
     arrived: float
     phase: str = "setup"
-    """``setup``, ``ivr``, ``queued``, ``transfer``, ``fallback``, ``ending``, ``gone``."""
+    """``setup``, ``ivr``, ``queued``, ``callback`` (booked, hearing the confirmation),
+    ``transfer``, ``fallback``, ``ending``, ``gone``."""
     session: IvrSession | None = None
+    waiting: WaitingSession | None = None
+    """While queued: music, messages, announcements, the callback key."""
     leg: Leg | None = None
     local_sdp: SessionDescription | None = None
     """Our last SDP (offer or answer), revised by re-offers."""

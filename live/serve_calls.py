@@ -25,10 +25,21 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from acd import commands as acd_cmd
 from acd import events as acd_ev
 from ivr import commands as ivr_cmd
+from ivr.config import Waiting
 from ivr.errors import IvrError
 from ivr.events import CallerHungUp, DigitReceived, Event, PromptFinished
 from ivr.service import IvrService
 from ivr.session import IvrSession
+from ivr.waiting import (
+    Announce,
+    CallbackBooked,
+    CallbackRefused,
+    PlayMusic,
+    RequestCallback,
+    WaitingCommand,
+    WaitingEvent,
+    WaitingSession,
+)
 from live.media import MediaEngine, MediaError
 from live.scheduler import Scheduler
 from live.serve_call import Call, call_log
@@ -262,6 +273,8 @@ class Calls:
         self._note("digit", call.call_id, digit=digit, via=how, phase=call.phase)
         if call.phase == "ivr" and call.session is not None:
             self._feed(call, DigitReceived(digit), self.clock.now())
+        elif call.phase == "queued" and call.waiting is not None:
+            self._feed_waiting(call, DigitReceived(digit), self.clock.now())
 
     def _feed(self, call: Call, event: Event, now: float) -> None:
         assert call.session is not None
@@ -284,7 +297,8 @@ class Calls:
         self.flush()
 
     def _arm(self, call: Call) -> None:
-        session = call.session
+        session: IvrSession | WaitingSession | None = (
+            call.waiting if call.phase == "queued" else call.session)
         deadline = session.next_deadline() if session is not None else None
         if deadline == call.timer_at:
             return
@@ -300,6 +314,8 @@ class Calls:
         call.timer_at = None
         if call.session is not None and call.phase == "ivr":
             self._run(call, call.session.on_timer(now), now)
+        elif call.waiting is not None and call.phase == "queued":
+            self._run_waiting(call, call.waiting.on_timer(now), now)
 
     def _execute(self, call: Call, command: ivr_cmd.Command, now: float) -> None:
         match command:
@@ -344,7 +360,7 @@ class Calls:
 
     async def _play_later(self, call: Call, prompt: Any) -> None:
         frames = await self.prompts.fetch(prompt)
-        if call.playing != prompt.name or call.phase != "ivr":
+        if call.playing != prompt.name or call.phase not in ("ivr", "queued", "callback"):
             return
         if frames is None:  # cannot be played: as if it had been
             self._prompt_done(call, prompt.name, True)
@@ -359,22 +375,80 @@ class Calls:
         self.media.play(leg, frames, on_done=lambda done: self._prompt_done(call, name, done))
 
     def _prompt_done(self, call: Call, name: str, completed: bool) -> None:
-        if not completed or call.playing != name or call.phase != "ivr":
+        if not completed or call.playing != name:
             return
-        call.playing = None
-        self._feed(call, PromptFinished(name), self.clock.now())
+        if call.phase == "ivr":
+            call.playing = None
+            self._feed(call, PromptFinished(name), self.clock.now())
+        elif call.phase in ("queued", "callback") and call.waiting is not None:
+            call.playing = None
+            self._feed_waiting(call, PromptFinished(name), self.clock.now())
 
     def _queue(self, call: Call, queued: acd_ev.CallQueued) -> None:
         call.phase, call.queue, call.playing = "queued", queued.queue, None
         self._note("queued", call.call_id, queue=queued.queue)
-        leg = call.leg
-        if leg is not None and not leg.closed:
-            moh = self.prompts.music_on_hold
-            if moh is not None:
-                self.media.play(leg, moh, loop=True)
-            else:
-                self.media.stop(leg)
+        tree = self.ivr.tree
+        config = tree.waiting.get(queued.queue) or Waiting(queued.queue, lang=tree.lang)
+        now = self.clock.now()
+        call.waiting = WaitingSession(config, dict(tree.prompts), call.caller, now)
+        for command in call.waiting.start(now):
+            self._execute_waiting(call, command, now)
         self.submit(queued)
+
+    # ------------------------------------------------------------- while queued
+
+    def _feed_waiting(self, call: Call, event: WaitingEvent, now: float) -> None:
+        assert call.waiting is not None
+        try:
+            commands = call.waiting.handle(event, now)
+        except IvrError as exc:
+            log.warning("call=%s event=waiting_refused reason=%r", call.call_id, str(exc))
+            return
+        self._run_waiting(call, commands, now)
+
+    def _run_waiting(self, call: Call, commands: list[WaitingCommand], now: float) -> None:
+        for command in commands:
+            if call.waiting is None:
+                break  # connected to an agent meanwhile
+            self._execute_waiting(call, command, now)
+        if call.phase in ("queued", "callback"):
+            self._arm(call)
+        self.flush()
+
+    def _execute_waiting(self, call: Call, command: WaitingCommand, now: float) -> None:
+        leg = call.leg
+        match command:
+            case PlayMusic(prompt=name):
+                call.playing = None
+                music = self.prompts.get(name) if name else self.prompts.music_on_hold
+                if leg is not None and not leg.closed:
+                    if music is not None:
+                        self.media.play(leg, music, loop=True)
+                    else:
+                        self.media.stop(leg)
+            case ivr_cmd.PlayPrompt(prompt=prompt):
+                self._play(call, prompt)
+            case ivr_cmd.StopPrompt():
+                call.playing = None
+                if leg is not None and not leg.closed:
+                    self.media.stop(leg)
+            case RequestCallback(number=number):
+                booked = self.submit(acd_ev.CallbackRequested(call.call_id, number))
+                self._note("callback_requested", call.call_id, number=number,
+                           booked=bool(booked))
+                if booked:
+                    call.phase = "callback"  # from now on the caller's BYE is no abandon
+                    self._feed_waiting(call, CallbackBooked(), now)
+                else:
+                    self._feed_waiting(call, CallbackRefused(), now)
+            case ivr_cmd.HangUp(reason=reason):
+                self._hang_up(call, now, reason)
+
+    def stop_waiting(self, call: Call) -> None:
+        """An agent answered: the waiting session ends (its prompts and timer stop)."""
+        call.waiting = None
+        call.playing = None
+        self._stop_timer(call)
 
     def _transfer(self, call: Call, number: str, now: float) -> None:
         call.phase = "transfer"
@@ -452,8 +526,12 @@ class Calls:
                 self._note("overflow", command.call_id, to=command.to_queue,
                            reason=command.reason)
             case acd_cmd.PlayAnnouncement():
-                log.debug("call=%s event=announcement position=%d", command.call_id,
-                          command.position)
+                call = self.calls.get(command.call_id)
+                if call is not None and call.phase == "queued" and call.waiting is not None:
+                    self._note("announcement", call.call_id, position=command.position,
+                               wait_s=command.estimated_wait_s)
+                    self._feed_waiting(call, Announce(command.position,
+                                                      command.estimated_wait_s), now)
             case acd_cmd.OfferCall() | acd_cmd.CancelOffer():
                 log.warning("call=%s event=%s agent=%s: agents are not connected to the "
                             "telephony yet", command.call_id, type(command).__name__,
