@@ -199,7 +199,9 @@ class Headers:
         name_, key = _resolve_name(name)
         if name_ != name:
             raise SipError(f"invalid header name {name[:40]!r}")
-        if _BAD_VALUE_RE.search(value):
+        # isprintable() (one C pass) is False for any control octet, so the regex only runs
+        # on values with a tab, a control or non-printable non-ASCII text.
+        if not value.isprintable() and _BAD_VALUE_RE.search(value):
             raise SipError(f"CR, LF or control character in value of {name}", header=key)
         return name, key, value.strip(" \t")
 

@@ -389,15 +389,21 @@ def make_response(
     validation (missing headers are simply not copied), so it can answer a 400.
     """
     src = request.headers
-    headers = Headers()
+    names: list[str] = []
+    keys: list[str] = []
+    values: list[str] = []
+    # The fields come from a Headers, so they are already checked: copied as they are.
     for name, key, value in zip(src._names, src._keys, src._values, strict=True):
-        if key in ("via", "from", "call-id", "cseq"):
-            headers.add(name, value)
-        elif key == "to":
-            if to_tag is not None:
+        if key in _COPIED:
+            if key == "to" and to_tag is not None:
                 value = _add_tag(value, to_tag)
-            headers.add(name, value)
-    return Response(status, reason, headers)
+            names.append(name)
+            keys.append(key)
+            values.append(value)
+    return Response(status, reason, Headers._from_parsed(names, keys, values))
+
+
+_COPIED: Final = frozenset({"via", "from", "to", "call-id", "cseq"})
 
 
 def _add_tag(value: str, tag: str) -> str:
