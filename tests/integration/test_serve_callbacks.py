@@ -153,3 +153,28 @@ def test_a_lost_call_is_called_back_and_recovered(tmp_path: Path) -> None:
 
 
 pytestmark = pytest.mark.timeout(90)
+
+
+@needs_sipp
+def test_a_waiting_caller_hears_position_and_wait_announced(tmp_path: Path) -> None:
+    """Announcements every second: each is spoken (position, then the wait in words)."""
+    records = Records()
+    config = serve_config(tmp_path, free_port(), announce_every_s=1.0)
+    thread = ServerThread(config, sinks=[records]).start()
+    try:
+        host, port = thread.sip_address
+        done = caller(host, port, HERE / "sipp" / "caller_abandons.xml", tmp_path,
+                      hold_ms=3500)
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        server = thread.server
+        assert server.calls is not None and server.prompts is not None
+        calls, prompts = server.calls, server.prompts
+        stats = thread.call(lambda: dict(calls.stats))
+        names = thread.call(lambda: set(prompts.names()))
+    finally:
+        thread.stop(grace_s=0.5)
+    assert stats.get("announcement", 0) >= 2, stats  # at queueing, then every second
+    # nobody logged in: position 1, wait unknown (no agent serves the queue) -> position only
+    assert "announce-en-next" in names, sorted(names)
+    assert stats.get("prompt", 0) >= 3, stats  # hello + the announcements spoken
+    assert [type(r).__name__ for r in records.of(rec.CallAbandoned)] == ["CallAbandoned"]
