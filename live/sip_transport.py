@@ -11,8 +11,10 @@ sockets:
   packed into one come out whole. Responses go back on the connection the request came
   in on (the endpoint names it by ``conn``); one whose connection has closed opens a new
   one to the sent-by address. Connections the endpoint gives up on (framing lost, source
-  refused) are closed; so is a connection idle for :data:`IDLE_TIMEOUT_S` (which also ends
-  a peer that stopped in the middle of a message, RFC 4475 ``clerr`` on TCP).
+  refused) are closed; so is a connection idle for :data:`IDLE_TIMEOUT_S`. A peer that
+  stops in the middle of a message (RFC 4475 ``clerr``: Content-Length beyond what it sent)
+  is given :data:`STALL_TIMEOUT_S` without progress, then the endpoint answers what it holds
+  (400 when it is a request it can answer) and the connection is closed.
 * **One timer**: a single ``call_at`` armed at ``endpoint.next_deadline()``, re-armed after
   every receive, action and timer. A deadline later than the armed one leaves the timer
   alone: firing early costs one ``handle_timer`` that finds nothing due, re-arming on every
@@ -36,13 +38,16 @@ from typing import Any, Protocol, cast
 from live.scheduler import Handle, Scheduler
 from sip.events import Outgoing, SipEvent
 
-__all__ = ["IDLE_TIMEOUT_S", "EndpointLike", "SipTransport"]
+__all__ = ["IDLE_TIMEOUT_S", "STALL_TIMEOUT_S", "EndpointLike", "SipTransport"]
 
 log = logging.getLogger("accueil.sip")
 
 #: A TCP connection with no traffic this long is closed (peers reconnect at will; trunks
 #: send OPTIONS keep-alives every 30-60 s).
 IDLE_TIMEOUT_S = 300.0
+#: A TCP connection holding part of a message closes after this long without new octets
+#: (64 × T1: a message that takes longer than a transaction timeout will not be used).
+STALL_TIMEOUT_S = 32.0
 #: Receive buffer asked for the SIP UDP socket (the kernel caps it at net.core.rmem_max).
 UDP_BUFFER = 4 * 1024 * 1024
 
@@ -67,6 +72,10 @@ class EndpointLike(Protocol):
     def connections_to_close(self) -> list[int]: ...
 
     def connection_lost(self, conn: int) -> None: ...
+
+    def pending(self, conn: int) -> int: ...
+
+    def stream_stalled(self, conn: int, source: Address, now: float) -> bool: ...
 
 
 class _Udp(asyncio.DatagramProtocol):
@@ -100,6 +109,7 @@ class _TcpConnection(asyncio.Protocol):
         self.closed = False
         self._timer: asyncio.TimerHandle | None = None
         self._last = 0.0
+        self._stall: asyncio.TimerHandle | None = None  # armed while a message is incomplete
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)
@@ -116,6 +126,24 @@ class _TcpConnection(asyncio.Protocol):
         self._touch()
         if self.peer is not None:
             self.owner.received(data, self.peer, "tcp", self.conn)
+            if self.owner.incomplete(self.conn):
+                if self._stall is None:
+                    loop = asyncio.get_running_loop()
+                    self._stall = loop.call_at(self._last + self.owner.stall_timeout,
+                                               self._check_stall)
+            elif self._stall is not None:
+                self._stall.cancel()
+                self._stall = None
+
+    def _check_stall(self) -> None:
+        loop = asyncio.get_running_loop()
+        due = self._last + self.owner.stall_timeout
+        if loop.time() >= due:
+            self._stall = None
+            if self.peer is not None and not self.closed:
+                self.owner.stalled(self.conn, self.peer)
+        else:  # octets came since: re-armed lazily, one timer per connection
+            self._stall = loop.call_at(due, self._check_stall)
 
     def _touch(self) -> None:
         loop = asyncio.get_running_loop()
@@ -152,6 +180,9 @@ class _TcpConnection(asyncio.Protocol):
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        if self._stall is not None:
+            self._stall.cancel()
+            self._stall = None
         self.owner.disconnected(self)
 
 
@@ -178,6 +209,7 @@ class SipTransport:
         self._timer_at: float | None = None
         self._dispatching = False
         self.idle_timeout = IDLE_TIMEOUT_S
+        self.stall_timeout = STALL_TIMEOUT_S
         self._tasks: set[asyncio.Task[None]] = set()
         self.udp_address: Address | None = None
         self.tcp_address: Address | None = None
@@ -272,6 +304,21 @@ class SipTransport:
         except Exception:  # the endpoint must never take the server down
             self.errors += 1
             log.exception("endpoint failed on %d octets from %s", len(data), source)
+        self.process()
+
+    def incomplete(self, conn: int) -> bool:
+        """Whether the endpoint holds part of a message of connection ``conn``."""
+        return self._endpoint is not None and self._endpoint.pending(conn) > 0
+
+    def stalled(self, conn: int, peer: Address) -> None:
+        """``conn`` made no progress for :attr:`stall_timeout` in the middle of a message."""
+        if self._endpoint is None:
+            return
+        try:
+            self._endpoint.stream_stalled(conn, peer, self.clock.now())
+        except Exception:
+            self.errors += 1
+            log.exception("endpoint failed on the stalled connection %d", conn)
         self.process()
 
     def _timer_fired(self) -> None:

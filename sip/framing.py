@@ -9,8 +9,11 @@ messages are keep-alives (RFC 3261 §7.5, RFC 5626 §3.5.1).  Usage::
         handle(msg)
 
 Any :class:`~sip.errors.SipError` is fatal: once framing is lost the rest of the byte stream
-cannot be trusted, so the framer stays failed and the connection should be closed (after
-answering ``error.status_hint`` if a request line could be read).
+cannot be trusted, so the framer stays failed and the connection should be closed.  When the
+refused message's boundary was known all the same (a start line or header the parser refuses
+in a head with one valid Content-Length, or a Content-Length over the size limit), its head is
+kept in :attr:`StreamFramer.refused` so that it can be answered (``error.status_hint``,
+typically 400) before the connection closes.
 """
 
 from __future__ import annotations
@@ -37,7 +40,8 @@ class StreamFramer:
     buffered.
     """
 
-    __slots__ = ("_buf", "_crlfs", "_error", "_max", "_pending", "_pings", "_pos", "_scan")
+    __slots__ = ("_buf", "_crlfs", "_error", "_max", "_pending", "_pings", "_pos", "_refused",
+                 "_scan")
 
     def __init__(self, max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE) -> None:
         if max_message_size < 16:
@@ -50,6 +54,7 @@ class StreamFramer:
         self._error: SipError | None = None
         self._pings = 0
         self._crlfs = 0
+        self._refused: bytes | None = None
 
     def feed(self, data: bytes | bytearray | memoryview) -> None:
         """Append received octets.  Raises the stored error if the framer has failed."""
@@ -91,9 +96,20 @@ class StreamFramer:
         return self._error is not None
 
     @property
+    def refused(self) -> bytes | None:
+        """After a failure, the head (with its CRLFCRLF) of the message refused, if its end was
+        known from Content-Length so that answering it cannot be confused with what follows;
+        else None."""
+        return self._refused
+
+    @property
     def buffered(self) -> int:
         """Octets received but not yet returned as part of a message."""
         return len(self._buf) - self._pos
+
+    def partial(self) -> bytes:
+        """The octets buffered but not returned as a message (the start of an incomplete one)."""
+        return bytes(self._buf[self._pos :])
 
     @property
     def pings(self) -> int:
@@ -139,7 +155,13 @@ class StreamFramer:
         if end + 4 - pos > self._max:
             raise SipError(f"header section exceeds {self._max} octets", 513)
         self._crlfs = 0
-        msg = parse_head(bytes(buf[pos:end]))
+        head = bytes(buf[pos:end])
+        try:
+            msg = parse_head(head)
+        except SipError:
+            if _raw_content_length(head) is not None:
+                self._refused = head + b"\r\n\r\n"
+            raise
         length = body_length(msg.headers)
         if length is None:
             raise SipError(
@@ -147,6 +169,7 @@ class StreamFramer:
             )
         head_len = end + 4 - pos
         if head_len + length > self._max:
+            self._refused = head + b"\r\n\r\n"
             raise SipError(
                 f"message of {head_len + length} octets exceeds the {self._max}-octet limit",
                 413,
@@ -154,3 +177,15 @@ class StreamFramer:
             )
         self._pending = (msg, head_len, length)
         return self._pending
+
+
+def _raw_content_length(head: bytes) -> int | None:
+    """The one well-formed Content-Length (or ``l``) of a head the parser refused, else None."""
+    found: list[bytes] = []
+    for line in head.split(b"\r\n")[1:]:
+        name, colon, value = line.partition(b":")
+        if colon and name.rstrip(b" \t").lower() in (b"content-length", b"l"):
+            found.append(value.strip(b" \t"))
+    if len(found) != 1 or not found[0].isdigit() or len(found[0]) > 9:
+        return None
+    return int(found[0])

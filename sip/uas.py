@@ -163,6 +163,27 @@ class SipEndpoint(Refusals):
         """The driver saw ``conn`` close: forget its framing state."""
         self._framers.pop(conn, None)
 
+    def pending(self, conn: int) -> int:
+        """Octets of an incomplete message held for TCP connection ``conn`` (0: none)."""
+        framer = self._framers.get(conn)
+        return 0 if framer is None else framer.buffered
+
+    def stream_stalled(self, conn: int, source: Address, now: float) -> bool:
+        """The driver saw no progress on ``conn`` for a while with part of a message held
+        (RFC 4475 clerr: a Content-Length beyond what came; a head that never ends): answer
+        it 400 if it is a request that can be answered, and close the connection. False
+        (nothing done) when nothing is pending."""
+        framer = self._framers.get(conn)
+        if framer is None or not framer.buffered:
+            return False
+        partial = framer.partial()
+        del self._framers[conn]
+        self._closing.append(conn)
+        inbound = Inbound(source, "tcp", conn, self.security.admit(source[0])[1])
+        exc = SipError("the peer stopped in the middle of a message")
+        self._malformed(salvage(partial), exc, inbound, now)
+        return True
+
     # -- the application's side -----------------------------------------------------------
 
     def ring(self, call_id: str, now: float) -> bool:
@@ -341,6 +362,9 @@ class SipEndpoint(Refusals):
             self._framers.pop(conn, None)
             if conn is not None:
                 self._closing.append(conn)
+            if framer.refused is not None:  # its end was known: answered, then closed
+                self._malformed(salvage(framer.refused), exc, inbound, now)
+                return
             self._refused(None, MALFORMED, inbound.source, str(exc))
             self.security.refuse(MALFORMED, inbound.trunk)
             return

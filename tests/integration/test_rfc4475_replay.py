@@ -79,18 +79,24 @@ EXPECTED: dict[str, frozenset[int]] = {
 #: On TCP, Content-Length frames the stream (RFC 3261 §18.3): where it is missing, wrong or
 #: doubled the stream is lost; answering 400 before closing, or just closing, are both right.
 TCP_EXPECTED: dict[str, frozenset[int]] = {
-    "clerr": NONE | frozenset({400}),  # waits for the rest of the body, then closes
+    # waits for the rest of the body: nothing within the replay's 0.5 s (the stall timeout
+    # answers 400 and closes, test_tcp_stalled_messages_are_answered_then_closed)
+    "clerr": NONE,
     "ncl": NONE | frozenset({400}),
     "mcl01": NONE | frozenset({400}),
     "inv2543": NONE | frozenset({400}),  # no Content-Length: not framable on a stream
     "dblreq": frozenset({405}),  # the INVITE after it is a real message on a stream
     "mpart01": frozenset({405, 501, 415, 400}),
-    # a start line or header the parser refuses: the endpoint drops the stream (the framer
-    # cannot tell where the next message starts once a head does not parse) without a 400
-    "ltgtruri": NONE | frozenset({400}), "lwsruri": NONE | frozenset({400}),
-    "lwsstart": NONE | frozenset({400}), "trws": NONE | frozenset({400, 200}),
-    "baddn": NONE | frozenset({400}),
+    # a start line the parser refuses, in a head whose Content-Length still says where the
+    # message ends: answered 400, then the connection is closed
+    "ltgtruri": frozenset({400}), "lwsruri": frozenset({400}),
+    "lwsstart": frozenset({400}), "trws": frozenset({400}),
+    # the corpus copy never ends its head (no CRLFCRLF): like clerr, a stalled message
+    "baddn": NONE,
 }
+#: Incomplete on a stream: answered when the connection stalls (RFC 4475 clerr: "wait for
+#: more bytes, close connection on timeout"; baddn's head never ends).
+STALLED = ("clerr", "baddn")
 
 IVR = """\
 # Every number rings (never answered): a processed INVITE shows as 100/180.
@@ -386,6 +392,37 @@ def test_tcp_replay_whole(tmp_path: Path) -> None:
 
 def test_tcp_replay_in_pieces(tmp_path: Path) -> None:
     check(run_mode("tcp-split", tmp_path, 0), {**EXPECTED, **TCP_EXPECTED})
+
+
+def test_tcp_stalled_messages_are_answered_then_closed(tmp_path: Path) -> None:
+    """A peer that stops in the middle of a message gets 400 and the connection closes once
+    nothing came for the stall timeout (shortened here), not after the 300 s idle timeout."""
+    records: list[rec.Record] = []
+    thread = start_server(tmp_path, 0, records)
+    try:
+        transport = thread.server.transport
+        assert transport is not None
+
+        def shorten() -> None:
+            assert transport is not None
+            transport.stall_timeout = 0.3
+
+        thread.call(shorten)
+        for name in STALLED:
+            data = (CORPUS / f"{name}.dat").read_bytes()
+            with socket.create_connection(thread.sip_address, timeout=2) as sock:
+                sock.sendall(data)
+                start = time.monotonic()
+                buffer = b""
+                while chunk := sock.recv(65535):  # until the server closes
+                    buffer += chunk
+                took = time.monotonic() - start
+            assert status_of(buffer) == 400, (name, buffer[:80])
+            assert 0.25 < took < 1.5, (name, took)
+        assert thread.call(lambda: transport.errors) == 0
+        assert not [r for r in records if isinstance(r, rec.CallReceived)]
+    finally:
+        thread.stop(grace_s=0)
 
 
 if __name__ == "__main__":  # the inside of the namespace: replay, print one JSON line

@@ -139,3 +139,72 @@ def test_large_stream_fed_in_small_chunks_is_linear() -> None:
 def test_tiny_limit_refused() -> None:
     with pytest.raises(ValueError):
         StreamFramer(max_message_size=8)
+
+
+BAD_START = (
+    b"INVITE  sip:u@h  SIP/2.0\r\nVia: SIP/2.0/TCP h:5070;branch=z9hG4bKbad\r\n"
+    b"From: <sip:a@h>;tag=1\r\nTo: <sip:u@h>\r\nCall-ID: bad\r\nCSeq: 1 INVITE\r\n"
+    b"Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+)
+
+
+def test_a_refused_head_with_one_content_length_is_kept_to_be_answered() -> None:
+    framer = StreamFramer()
+    framer.feed(BAD_START)
+    with pytest.raises(SipError):
+        framer.next_message()
+    assert framer.failed and framer.refused == BAD_START
+
+
+def test_without_a_usable_content_length_nothing_is_kept() -> None:
+    for head in (BAD_START.replace(b"Content-Length: 0\r\n", b""),
+                 BAD_START.replace(b"Content-Length: 0", b"Content-Length: -1"),
+                 BAD_START.replace(b"Content-Length: 0", b"l: 0\r\nContent-Length: 0")):
+        framer = StreamFramer()
+        framer.feed(head)
+        with pytest.raises(SipError):
+            framer.next_message()
+        assert framer.refused is None
+
+
+def test_a_content_length_over_the_limit_is_kept_to_be_answered_413() -> None:
+    data = message(1).replace(b"Content-Length: 0", b"Content-Length: 100000")
+    framer = StreamFramer()
+    framer.feed(data)
+    with pytest.raises(SipError) as caught:
+        framer.next_message()
+    assert caught.value.status_hint == 413 and framer.refused == data
+
+
+def test_partial_holds_an_incomplete_message() -> None:
+    data = message(1, b"hello")
+    framer = StreamFramer()
+    framer.feed(data[:-2])
+    assert framer.next_message() is None
+    assert framer.partial() == data[:-2] and framer.buffered == len(data) - 2
+
+
+def test_endpoint_answers_a_framable_bad_request_on_its_connection_then_closes() -> None:
+    from sip.uas import SipEndpoint
+
+    endpoint = SipEndpoint()
+    endpoint.receive(BAD_START, ("127.0.0.1", 5070), 0.0, "tcp", 7)
+    out = endpoint.datagrams_to_send()
+    assert [(parse(o[0]).status, o[2], o[3]) for o in out] == [(400, "tcp", 7)]  # type: ignore[union-attr]
+    assert endpoint.connections_to_close() == [7]
+
+
+def test_endpoint_answers_a_stalled_message_when_told_then_closes() -> None:
+    from sip.uas import SipEndpoint
+
+    endpoint = SipEndpoint()
+    data = message(1, b"hello").replace(b"MESSAGE sip", b"INVITE sip").replace(
+        b"MESSAGE\r\n", b"INVITE\r\n")
+    endpoint.receive(data[:-3], ("127.0.0.1", 5070), 0.0, "tcp", 3)
+    assert endpoint.datagrams_to_send() == [] and endpoint.connections_to_close() == []
+    assert endpoint.pending(3) == len(data) - 3 and endpoint.pending(4) == 0
+    assert endpoint.stream_stalled(3, ("127.0.0.1", 5070), 40.0)
+    out = endpoint.datagrams_to_send()
+    assert [(parse(o[0]).status, o[3]) for o in out] == [(400, 3)]  # type: ignore[union-attr]
+    assert endpoint.connections_to_close() == [3]
+    assert endpoint.pending(3) == 0 and not endpoint.stream_stalled(3, ("127.0.0.1", 5070), 41.0)
