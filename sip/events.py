@@ -9,7 +9,10 @@ ended the call with ``reject()`` (no event then: the application already knows).
 The agent side adds :class:`AgentRegistered` / :class:`AgentUnregistered` (from the
 registrar) and, for each outgoing leg (``invite``), zero or more :class:`AgentLegRinging`,
 then either :class:`AgentLegFailed`, or :class:`AgentLegAnswered` followed later by
-:class:`AgentLegHungUp` -- exactly one of the two ending events per leg.
+:class:`AgentLegHungUp` -- exactly one of the two ending events per leg.  While answered,
+the agent's phone may transfer the call (:class:`AgentLegReferred`: REFER accepted with 202,
+the application reports progress with ``notify_refer``) or re-offer the media
+(:class:`AgentLegReoffered`: answer with ``answer_agent_reoffer`` or ``reject_agent_reoffer``).
 
 :class:`Outgoing` is what :meth:`~sip.uas.SipEndpoint.datagrams_to_send` returns: wire
 bytes and where to send them.  It is a ``NamedTuple`` so the driver may unpack it
@@ -26,6 +29,8 @@ __all__ = [
     "AgentLegAnswered",
     "AgentLegFailed",
     "AgentLegHungUp",
+    "AgentLegReferred",
+    "AgentLegReoffered",
     "AgentLegRinging",
     "AgentRegistered",
     "AgentUnregistered",
@@ -258,6 +263,37 @@ class AgentLegHungUp:
     """Our BYE's final status (408 on timeout); 200 for the agent's BYE."""
 
 
+@dataclass(frozen=True, slots=True)
+class AgentLegReferred:
+    """The agent's phone asked to transfer the call (REFER, RFC 3515), accepted with 202.
+
+    The application must report how the transfer went with ``notify_refer`` (NOTIFYs with a
+    ``message/sipfrag`` body in the leg's dialog): 100 first if it takes time, then one final
+    status (200 done, 4xx-6xx failed).  Malformed REFERs were already refused with a 4xx.
+    """
+
+    leg_id: str
+    """The leg."""
+    refer_to: str
+    """The Refer-To URI (``sip:``, ``sips:`` or ``tel:``), without its angle brackets."""
+    referred_by: str = ""
+    """The Referred-By value, if any (RFC 3892), as received."""
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLegReoffered:
+    """The agent's phone sent a re-INVITE (hold, resume, codec change).
+
+    Answer with ``answer_agent_reoffer`` (200 with our SDP, retransmitted until the ACK) or
+    ``reject_agent_reoffer`` (488...: the call goes on as before).
+    """
+
+    leg_id: str
+    """The leg."""
+    sdp_offer: bytes
+    """The new offer (empty for an offerless re-INVITE: our current SDP is then the offer)."""
+
+
 #: Everything :meth:`~sip.uas.SipEndpoint.next_event` may return.
 SipEvent = (
     CallArrived
@@ -275,4 +311,6 @@ SipEvent = (
     | AgentLegAnswered
     | AgentLegFailed
     | AgentLegHungUp
+    | AgentLegReferred
+    | AgentLegReoffered
 )

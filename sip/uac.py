@@ -24,6 +24,20 @@ ENDED       over
 Every ``invite`` ends with exactly one :class:`~sip.events.AgentLegFailed` (never answered,
 ``cancelled`` when we gave up) or :class:`~sip.events.AgentLegHungUp` (after
 :class:`~sip.events.AgentLegAnswered`).
+
+Requests from the agent's phone inside an answered leg's dialog: BYE ends the leg; OPTIONS
+and INFO get 200; REFER (a blind transfer, RFC 3515) gets 202 and becomes
+:class:`~sip.events.AgentLegReferred` -- the application then reports progress with
+:meth:`AgentLegs.notify_refer` (in-dialog NOTIFYs, ``Event: refer;id=<REFER CSeq>``, a
+``message/sipfrag`` body, each its own non-INVITE client transaction, retransmitted like the
+BYE); a REFER without exactly one Refer-To gets 400, one naming a scheme other than
+sip/sips/tel or asking for an attended transfer (``Replaces``) 488, one while our BYE is in
+flight 481, one while another transfer is still being reported 403.  A re-INVITE gets 100
+and becomes :class:`~sip.events.AgentLegReoffered` (415/406 for a body we cannot read, 500
+with Retry-After while one is pending, 491 while our last 2xx waits for its ACK); the
+application answers it with :meth:`AgentLegs.answer_reoffer` (a 2xx re-sent until the
+ACK, §13.3.1.4; no ACK within 64*T1: the leg is reported hung up with 408 and BYE'd, §14.2)
+or :meth:`AgentLegs.reject_reoffer`.  Anything else gets 405.
 """
 
 from __future__ import annotations
@@ -37,17 +51,27 @@ from sip.events import (
     AgentLegAnswered,
     AgentLegFailed,
     AgentLegHungUp,
+    AgentLegReferred,
+    AgentLegReoffered,
     AgentLegRinging,
     SipEvent,
     Transport,
 )
 from sip.message import Request, Response
-from sip.responses import contact_value, hostport
+from sip.responses import ACCEPT_ANY, contact_value, hostport
 from sip.routing import Peer, is_ip, request_peer
 from sip.timers import Timed
-from sip.transaction import ClientNonInviteTransaction, StateError, TxKey, client_key
-from sip.uac_messages import build_invite, cancel_request, uac_dialog
+from sip.transaction import ClientNonInviteTransaction, StateError, TxKey, TxState, client_key
+from sip.uac_messages import (
+    RetransmittedOk,
+    build_invite,
+    cancel_request,
+    notify_fields,
+    refer_problem,
+    uac_dialog,
+)
 from sip.uac_transaction import ClientInviteTransaction
+from sip.uas_dialogs import invite_problem, invite_sdp
 from sip.uri import SipUri, parse_uri
 
 if TYPE_CHECKING:
@@ -114,11 +138,14 @@ class Leg:
         "give_up",
         "invite",
         "leg_id",
+        "ok",
         "peer",
         "pinned",
         "provisional",
+        "reoffer",
         "reported",
         "state",
+        "subscription",
         "txn",
     )
 
@@ -139,6 +166,12 @@ class Leg:
         self.provisional = False
         self.reported = False
         self.give_up: float | None = None
+        self.reoffer: ServerRequest | None = None
+        """The agent's re-INVITE waiting for the application's answer."""
+        self.ok: RetransmittedOk | None = None
+        """Our 2xx to the agent's re-INVITE, re-sent until its ACK."""
+        self.subscription: int | None = None
+        """The CSeq of the REFER whose implicit subscription is active (its NOTIFY ``id``)."""
 
     @property
     def call_id(self) -> str:
@@ -146,8 +179,12 @@ class Leg:
         return self.invite.call_id
 
     def next_deadline(self) -> float | None:
-        """When to stop waiting for a final response after our CANCEL (64*T1), or None."""
-        return self.give_up
+        """The give-up time after our CANCEL (64*T1), or the re-INVITE 2xx's next resend."""
+        ok = self.ok
+        if ok is None:
+            return self.give_up
+        due = min(ok.next_send, ok.give_up)
+        return due if self.give_up is None else min(due, self.give_up)
 
 
 class AgentLegs:
@@ -233,6 +270,66 @@ class AgentLegs:
     def __len__(self) -> int:
         return len(self._legs)
 
+    def notify_refer(
+        self, leg_id: str, status: int, now: float, *, reason: str | None = None,
+        final: bool | None = None,
+    ) -> bool:
+        """NOTIFY the agent's phone how its transfer goes: ``SIP/2.0 <status> <reason>``.
+
+        ``final`` (default: ``status >= 200``) terminates the subscription
+        (``Subscription-State: terminated;reason=noresource``); later calls then return
+        False, as they do for an unknown, ending or never-referred leg.
+        """
+        if not 100 <= status <= 699:
+            raise ValueError(f"a sipfrag status is 100-699, got {status}")
+        leg = self._legs.get(leg_id)
+        if leg is None or leg.state is not LegState.ANSWERED or leg.subscription is None:
+            return False
+        dialog = leg.dialog
+        assert dialog is not None
+        done = status >= 200 if final is None else final
+        headers, body = notify_fields(leg.subscription, status, reason, done)
+        if done:
+            leg.subscription = None
+        request = self._dialog_request(leg, dialog, "NOTIFY", headers, body)
+        self._start(leg, request, self._in_dialog_peer(leg, dialog), now)
+        return True
+
+    def answer_reoffer(self, leg_id: str, sdp: bytes, now: float) -> bool:
+        """200 OK with ``sdp`` to the agent's pending re-INVITE, re-sent until its ACK.
+
+        False if none is pending (cancelled, or the leg ended meanwhile)."""
+        leg, sr = self._pending_reoffer(leg_id)
+        if leg is None or sr is None:
+            return False
+        self.host.reply(sr, 200, now, contact=True, body=sdp)
+        data = sr.txn.last_response
+        assert data is not None
+        t = self.host.config.timers
+        leg.ok = RetransmittedOk(data, sr.request.cseq.number, sr.peer, t.t1, now + t.t1,
+                                 now + t.timeout)
+        self.host.schedule(leg)
+        return True
+
+    def reject_reoffer(self, leg_id: str, status: int, now: float) -> bool:
+        """A 300-699 to the agent's pending re-INVITE; the leg goes on as before."""
+        if not 300 <= status <= 699:
+            raise ValueError(f"reject needs a 300-699 status, got {status}")
+        sr = self._pending_reoffer(leg_id)[1]
+        if sr is None:
+            return False
+        self.host.reply(sr, status, now)
+        return True
+
+    def _pending_reoffer(self, leg_id: str) -> tuple[Leg | None, ServerRequest | None]:
+        leg = self._legs.get(leg_id)
+        if leg is None or leg.reoffer is None:
+            return leg, None
+        sr, leg.reoffer = leg.reoffer, None
+        if leg.state is not LegState.ANSWERED or sr.txn.state is not TxState.PROCEEDING:
+            return leg, None  # CANCELled by the phone, or the leg is ending
+        return leg, sr
+
     # -- requests we send -----------------------------------------------------------------
 
     def _in_dialog_peer(self, leg: Leg, dialog: Dialog) -> Peer:
@@ -240,14 +337,17 @@ class AgentLegs:
             return leg.peer
         return request_peer(dialog.next_hop(), leg.peer, symmetric=self.host.config.symmetric)
 
-    def _dialog_request(self, leg: Leg, dialog: Dialog, method: str) -> Request:
+    def _dialog_request(
+        self, leg: Leg, dialog: Dialog, method: str,
+        extra: tuple[tuple[str, str], ...] = (), body: bytes = b"",
+    ) -> Request:
         cfg = self.host.config
         transport = leg.peer.transport
         via = f"SIP/2.0/{transport.upper()} {hostport(cfg.host, cfg.port)}"
         via += f";branch={self.host.ids.branch()};rport"
-        headers = (("User-Agent", cfg.user_agent),) if cfg.user_agent else ()
+        headers = extra + ((("User-Agent", cfg.user_agent),) if cfg.user_agent else ())
         contact = contact_value(cfg.host, cfg.port, transport)
-        return dialog.create_request(method, via, contact, headers=headers)
+        return dialog.create_request(method, via, contact, headers=headers, body=body)
 
     def _send_cancel(self, leg: Leg, now: float) -> None:
         if leg.cancel_sent:
@@ -261,6 +361,7 @@ class AgentLegs:
         dialog = leg.dialog
         assert dialog is not None
         leg.state = LegState.ENDING
+        self._drop_reoffer(leg, now)
         bye = self._dialog_request(leg, dialog, "BYE")
         leg.bye_txn = self._start(leg, bye, self._in_dialog_peer(leg, dialog), now)
 
@@ -411,20 +512,84 @@ class AgentLegs:
         if method == "BYE":
             self.host.reply(sr, 200, now)
             if leg.state is LegState.ANSWERED:
+                self._drop_reoffer(leg, now)
                 self._report(leg, AgentLegHungUp(leg.leg_id, True))
                 self._end(leg)
-        elif method in ("OPTIONS", "INFO"):
+        elif method == "OPTIONS":
+            self.host.reply(sr, 200, now, contact=True, headers=(("Accept", ACCEPT_ANY),))
+        elif method == "INFO":
             self.host.reply(sr, 200, now)
         elif method == "INVITE":
-            self.host.reply(sr, 488, now)  # re-offers from the agent are not supported yet
+            self._on_reinvite(leg, sr, now)
+        elif method == "REFER":
+            self._on_refer(leg, sr, now)
         else:
             self.host.reply(sr, 405, now)
+
+    def _on_refer(self, leg: Leg, sr: ServerRequest, now: float) -> None:
+        request = sr.request
+        if leg.state is not LegState.ANSWERED:
+            self.host.reply(sr, 481, now)  # our BYE is in flight: the dialog is going
+            return
+        problem = refer_problem(request)
+        if problem is not None:
+            self.host.reply(sr, problem[0], now, headers=problem[1])
+            return
+        if leg.subscription is not None:  # one transfer at a time: the last is not over
+            self.host.reply(sr, 403, now, headers=(("Warning", '399 - "transfer in progress"'),))
+            return
+        refer_to = request.refer_to
+        assert refer_to is not None  # checked by refer_problem
+        leg.subscription = request.cseq.number
+        self.host.reply(sr, 202, now, contact=True)
+        referred_by = request.headers.get("referred-by") or ""
+        self.host.emit(AgentLegReferred(leg.leg_id, str(refer_to.uri), referred_by))
+
+    def _on_reinvite(self, leg: Leg, sr: ServerRequest, now: float) -> None:
+        self.host.reply(sr, 100, now)
+        if leg.state is not LegState.ANSWERED:
+            self.host.reply(sr, 481, now)
+            return
+        if leg.reoffer is not None:  # §14.2: one of theirs is still unanswered
+            retry = str(self.host.ids.retry_after())
+            self.host.reply(sr, 500, now, headers=(("Retry-After", retry),))
+            return
+        if leg.ok is not None:
+            self.host.reply(sr, 491, now)  # our last 2xx still waits for its ACK
+            return
+        problem = invite_problem(sr.request, self.host.config.host)
+        if problem is not None:
+            self.host.reply(sr, problem[0], now, headers=problem[1])
+            return
+        assert leg.dialog is not None
+        leg.dialog.refresh_target(sr.request)
+        leg.reoffer = sr
+        self.host.emit(AgentLegReoffered(leg.leg_id, invite_sdp(sr.request)))
+
+    def _drop_reoffer(self, leg: Leg, now: float) -> None:
+        sr, leg.reoffer = leg.reoffer, None
+        leg.ok = None
+        if sr is not None and sr.txn.state is TxState.PROCEEDING:
+            self.host.reply(sr, 487, now)
+
+    def on_ack(self, ack: Request, now: float) -> bool:
+        """An ACK outside any transaction: True if it acknowledged our re-INVITE 2xx."""
+        leg = self._by_call.get(ack.call_id)
+        if leg is None or leg.dialog is None or not leg.dialog.matches(ack):
+            return False
+        ok = leg.ok
+        if ok is not None and ack.cseq.number == ok.cseq:
+            leg.ok = None
+            self.host.schedule(leg)
+        return True
 
     # -- timers ---------------------------------------------------------------------------
 
     def on_timer(self, owner: object, now: float) -> bool:
         """Run ``owner``'s due timers if it is ours; False if it is not."""
         if isinstance(owner, Leg):
+            if owner.ok is not None:
+                self._resend_ok(owner, owner.ok, now)
             if owner.give_up is not None and now >= owner.give_up:
                 # §9.1: no final response 64*T1 after our CANCEL: forget the INVITE too.
                 owner.give_up = None
@@ -450,8 +615,21 @@ class AgentLegs:
         self._settle(owner)
         return True
 
+    def _resend_ok(self, leg: Leg, ok: RetransmittedOk, now: float) -> None:
+        if now >= ok.give_up:  # §14.2: the re-INVITE's 2xx was never acknowledged
+            leg.ok = None
+            if leg.state is LegState.ANSWERED:
+                self._report(leg, AgentLegHungUp(leg.leg_id, True, 408))
+                self._send_bye(leg, now)
+        elif now >= ok.next_send:
+            self.host.send(ok.peer, ok.data)
+            ok.interval = self.host.config.timers.backoff(ok.interval)
+            ok.next_send = now + ok.interval
+
     def _txn_peer(self, leg: Leg, txn: _Txn) -> Peer:
-        if txn is leg.bye_txn and leg.dialog is not None:
+        in_dialog = txn is leg.bye_txn or (
+            isinstance(txn, ClientNonInviteTransaction) and txn.method == "NOTIFY")
+        if in_dialog and leg.dialog is not None:
             return self._in_dialog_peer(leg, leg.dialog)
         return leg.peer
 

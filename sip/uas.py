@@ -232,6 +232,22 @@ class SipEndpoint(Refusals):
         """``calling``, ``ringing``, ``cancelling``, ``answered``, ``ending``, or None."""
         return self.legs.state(leg_id)
 
+    def notify_refer(
+        self, leg_id: str, status: int, now: float, *, reason: str | None = None,
+        final: bool | None = None,
+    ) -> bool:
+        """NOTIFY the agent's phone of its transfer (``AgentLegReferred``): sipfrag
+        ``SIP/2.0 <status>``; final (``status >= 200`` unless told) ends the subscription."""
+        return self.legs.notify_refer(leg_id, status, now, reason=reason, final=final)
+
+    def answer_agent_reoffer(self, leg_id: str, sdp: bytes, now: float) -> bool:
+        """200 OK with ``sdp`` to the agent's re-INVITE (``AgentLegReoffered``)."""
+        return self.legs.answer_reoffer(leg_id, sdp, now)
+
+    def reject_agent_reoffer(self, leg_id: str, status: int, now: float) -> bool:
+        """A 300-699 (488...) to the agent's re-INVITE; the leg goes on as before."""
+        return self.legs.reject_reoffer(leg_id, status, now)
+
     def refer(self, call_id: str, target_uri_text: str, now: float) -> bool:
         """REFER the caller to ``target_uri`` (a URI, or a bare number at the caller's host)."""
         call = self._calls.get(call_id)
@@ -461,7 +477,9 @@ class SipEndpoint(Refusals):
             if not got.to_tu:
                 return  # the ACK of a non-2xx final response: absorbed
         call = self._calls.get(ack.call_id)
-        if call is not None and call.dialog.matches(ack):
+        if call is None:
+            self.legs.on_ack(ack, now)  # the ACK of our 2xx to an agent's re-INVITE?
+        elif call.dialog.matches(ack):
             call.on_ack(ack, now)
 
     def _on_cancel(self, req: Request, key: TxKey, peer: Peer, now: float) -> bool:

@@ -8,6 +8,7 @@ from sip.events import (
     AgentLegAnswered,
     AgentLegFailed,
     AgentLegHungUp,
+    AgentLegReoffered,
     AgentLegRinging,
 )
 from sip.message import Request, Response
@@ -324,6 +325,9 @@ def test_in_dialog_requests_from_the_agent() -> None:
     reinvite[1] += "-re"
     reinvite[5] = "CSeq: 6 INVITE"
     ep.receive(("\r\n".join(reinvite) + "\r\n\r\n").encode(), AGENT, 1.2)
+    assert [m.status for m, _ in drain(ep) if isinstance(m, Response)] == [100]
+    assert events(ep) == [AgentLegReoffered(leg, b"")]  # offerless: the app decides
+    assert ep.reject_agent_reoffer(leg, 488, 1.3)
     assert [m.status for m, _ in drain(ep) if isinstance(m, Response)] == [488]
     assert ep.leg_state(leg) == "answered" and events(ep) == []
 
