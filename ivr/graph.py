@@ -67,8 +67,14 @@ def warnings(tree: IvrTree) -> list[str]:
     seen = reachable(tree)
     found = [f"nodes.{name}: no entry point leads here" for name in tree.nodes if name not in seen]
     used = {prompt for node in tree.nodes.values() for _field, prompt in prompts_of(node)}
+    for waiting in tree.waiting.values():
+        used.update(m.prompt for m in waiting.messages)
+        if waiting.music is not None:
+            used.add(waiting.music)
+        if waiting.callback is not None:
+            used.update((waiting.callback.offer, waiting.callback.confirm))
     found.extend(
-        f"prompts.{name}: no node plays it (fine for a file 0 message)"
+        f"prompts.{name}: no node or waiting queue plays it (fine for a file 0 message)"
         for name in tree.prompts
         if name not in used
     )

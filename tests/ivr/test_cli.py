@@ -57,7 +57,7 @@ def test_check_with_queues_that_do_not_match(capsys: pytest.CaptureFixture[str])
     code, _out, err = run(str(EXAMPLE), "--queues", "efiling", capsys=capsys)
     assert code == 1
     assert "unknown queue 'account' (ACD queues: efiling)" in err
-    assert "2 problems" in err
+    assert "4 problems" in err  # two queue nodes, two waiting sections
 
 
 def test_check_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -71,7 +71,7 @@ def test_the_example_loads_and_routes_to_known_queues() -> None:
     assert isinstance(efiling, CollectNode)
     assert (efiling.terminator, efiling.max_digits, efiling.inter_digit_s) == ("#", 10, 4.0)
     assert graph.warnings(tree) == [
-        "prompts.incident_efiling: no node plays it (fine for a file 0 message)"
+        "prompts.incident_efiling: no node or waiting queue plays it (fine for a file 0 message)"
     ]
 
 
