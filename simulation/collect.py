@@ -60,11 +60,15 @@ class Collector:
         self.scopes: tuple[str | None, ...] = (None, *(q.name for q in plan.queues))
         self.counts: list[dict[str | None, Counters]] = []
         self._live: dict[int, int] = {}
+        self._start, self._size = plan.start_s, plan.interval_s
 
     def arrived(self, t: float) -> int:
         """A call arrived at ``t``; returns its interval index (-1 during warm-up)."""
-        k = max(-1, int((t - self.plan.start_s) // self.plan.interval_s))
-        self._live[k] = self._live.get(k, 0) + 1
+        k = int((t - self._start) // self._size)
+        if k < -1:
+            k = -1
+        live = self._live
+        live[k] = live.get(k, 0) + 1
         return k
 
     def done(self, k: int) -> None:

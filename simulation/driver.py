@@ -166,8 +166,12 @@ class Driver:
         """A caller reaches the queue now."""
         live = _Live(caller)
         self._calls[caller.call_id] = live
-        self.feed(ev.CallQueued(caller.call_id, caller.queue, caller.priority, caller.points,
-                                caller.caller))
+        queued = ev.CallQueued(caller.call_id, caller.queue, caller.priority, caller.points,
+                               caller.caller)
+        if self._busy:  # what feed() does
+            self._pending.append(queued)
+        else:
+            self._run(queued, None)
         if live.state < _TALKING and caller.patience_s < math.inf:
             self.at(caller.patience_s, self._patience_over, live)
 

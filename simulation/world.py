@@ -152,28 +152,36 @@ class _Arrivals:
     """The first calls of one queue: a Poisson stream, one SimPy timeout per arrival (a
     timeout with a callback, not a process: a generator per stream costs more)."""
 
-    __slots__ = ("driver", "end", "env", "gap", "plan", "rates", "redials", "t", "traffic",
-                 "world")
+    __slots__ = ("callback", "driver", "end", "env", "gap", "handle", "load", "on_arrival",
+                 "patience", "rates", "redials", "size", "start", "t", "world")
 
     def __init__(self, world: World, driver: Driver, traffic: _Traffic) -> None:
-        self.world, self.driver, self.traffic = world, driver, traffic
-        self.env, self.plan, self.end = world.env, world.plan, world.plan.end_s
-        self.rates, self.gap = traffic.load.rates_per_s, traffic.gap
+        plan = world.plan
+        self.world, self.driver, self.env = world, driver, world.env
+        self.on_arrival = world._on_arrival
+        self.start, self.size, self.end = plan.start_s, plan.interval_s, plan.end_s
+        self.load, self.rates = traffic.load, traffic.load.rates_per_s
         self.redials = traffic.load.redials
+        self.gap, self.handle, self.patience = traffic.gap, traffic.handle, traffic.patience
+        self.callback = traffic.callback
         self.t = self.env.now
 
     def next(self) -> None:
         """Draw the next arrival and wait for it (none past the window)."""
-        self.t = t = _next_arrival(self.t, self.gap(), self.rates, self.plan)
+        self.t = t = _next_arrival(self.t, self.gap(), self.rates, self.start, self.size, self.end)
         if t < self.end:
             Timeout(self.env, t - self.env.now).callbacks.append(self.arrive)
 
     def arrive(self, _event: simpy.Event) -> None:
-        world = self.world
-        world._count += 1
-        count = world._count
+        """A first call arrives (what ``World._caller`` builds, inline), then the next one is
+        drawn."""
+        world, load = self.world, self.load
+        world._count = count = world._count + 1
         number = "" if self.redials is None else f"tel:{count}"
-        self.driver.arrive(world._caller(self.traffic, f"c{count}", number, 1))
+        p = load.callback_probability
+        self.driver.arrive(Caller(f"c{count}", load.queue, self.handle(), self.patience(),
+                                  p > 0 and self.callback() < p, number, load.priority, 0, 1,
+                                  self.on_arrival(self.env.now)))
         self.next()
 
 
@@ -186,13 +194,15 @@ def _on_break(heads: int, shrinkage: float, k: int) -> set[int]:
     return {(offset + j) % heads for j in range(away)}
 
 
-def _next_arrival(t: float, work: float, rates: tuple[float, ...], plan: Plan) -> float:
-    """Next arrival after ``t`` of a Poisson process with one rate per interval.
+def _next_arrival(
+    t: float, work: float, rates: tuple[float, ...], start: float, size: float, end: float
+) -> float:
+    """Next arrival after ``t`` of a Poisson process with one rate per interval (of ``size``
+    seconds from ``start`` to ``end``, the plan's window).
 
     ``work`` is an Exp(1) draw spent against the integrated rate (exact inversion); the
     warm-up runs at the first interval's rate. Returns ``inf`` past the window.
     """
-    start, size, end = plan.start_s, plan.interval_s, plan.end_s
     while t < end:
         if t < start:
             k, boundary = 0, start
