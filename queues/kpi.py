@@ -158,10 +158,16 @@ class KpiEngine:
         cls = self._classify if self._has_classes else None
         t = f.received_at
         first = ((int(t // size), None, cls(t) if cls else ALL), contribution_row(f, None, thr))
-        if not f.queues:
+        queues = f.queues
+        if len(queues) == 1:  # the usual case
+            for queue, qf in queues.items():
+                t = qf.arrived_at
+                return (first, ((int(t // size), queue, cls(t) if cls else ALL),
+                                contribution_row(f, queue, thr)))
+        if not queues:
             return (first,)
         out: list[tuple[BucketKey, Row]] = [first]
-        for queue, qf in f.queues.items():
+        for queue, qf in queues.items():
             t = qf.arrived_at
             out.append(((int(t // size), queue, cls(t) if cls else ALL),
                         contribution_row(f, queue, thr)))
@@ -357,8 +363,9 @@ class KpiEngine:
         for idx in [i for i in self._members if i < cut]:
             candidates.extend(self._members.pop(idx))
         self._lingering = []
+        held, all_before = self._log.calls, self._all_before
         for f in candidates:
-            if self._log.calls.get(f.call_id) is not f or not self._all_before(f, cut):
+            if held.get(f.call_id) is not f or not all_before(f, cut):
                 continue
             if f.settled:
                 self._log.forget(f)
@@ -370,5 +377,6 @@ class KpiEngine:
 
     def _all_before(self, f: CallFacts, cut: int) -> bool:
         size = self.interval_s
-        times = [f.received_at, *(qf.arrived_at for qf in f.queues.values())]
-        return all(int(t // size) < cut for t in times)
+        if int(f.received_at // size) >= cut:
+            return False
+        return all(int(qf.arrived_at // size) < cut for qf in f.queues.values())

@@ -8,7 +8,7 @@ Each record carries ``at``, the driver's clock in seconds (Unix time in the live
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, fields
 from typing import Any, Literal
 
 IvrOutcome = Literal["hangup", "abandoned", "message", "transfer", "closed", "error"]
@@ -235,6 +235,34 @@ RECORD_TYPES: dict[str, type[Record]] = {
         AgentStateChanged,
     )
 }
+
+
+def _fast_init(cls: type) -> None:
+    """Give a frozen record the same ``__init__`` (same parameters and defaults) setting its
+    slots through their descriptors: about twice as fast as the dataclass's, which goes
+    through ``object.__setattr__`` for each field (the core creates several records per call).
+    """
+    params, body, names = [], [], {}
+    for i, f in enumerate(fields(cls)):
+        if not f.init or f.kw_only or f.default_factory is not MISSING:
+            return  # not a plain record: keep the dataclass's __init__
+        names[f"_set{i}"] = getattr(cls, f.name).__set__
+        if f.default is MISSING:
+            params.append(f.name)
+        else:
+            names[f"_default{i}"] = f.default
+            params.append(f"{f.name}=_default{i}")
+        body.append(f"    _set{i}(self, {f.name})")
+    if hasattr(cls, "__post_init__") or not body:
+        return
+    exec(f"def __init__(self, {', '.join(params)}):\n" + "\n".join(body), names)
+    init = names["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    setattr(cls, "__init__", init)  # noqa: B010
+
+
+for _cls in RECORD_TYPES.values():
+    _fast_init(_cls)
 
 
 def to_dict(record: Record) -> dict[str, Any]:
