@@ -1,13 +1,16 @@
 """Bearer tokens and roles: who may call what (pure; the HTTP answers are in ``deps``).
 
-| permission | wallboard | supervisor | planner | admin |
-|---|---|---|---|---|
-| ``live``: queues, file 0 state, live feed, metrics | yes | yes | yes | yes |
-| ``agents``: agent list and state changes | | yes | | yes |
-| ``file0``: switch file 0 on and off | | yes | | yes |
-| ``reports``: KPI reports | | yes | yes | yes |
-| ``cdr``: call detail records (caller numbers) | | | yes | yes |
-| ``audit``: the audit log | | yes | | yes |
+| permission | wallboard | agent | supervisor | planner | admin |
+|---|---|---|---|---|---|
+| ``live``: queues, file 0 state, live feed, metrics | yes | yes | yes | yes | yes |
+| ``desk``: one's own agent state (pause, wrap-up, log in/out) | | yes | yes | | yes |
+| ``agents``: agent list and any agent's state changes | | | yes | | yes |
+| ``file0``: switch file 0 on and off | | | yes | | yes |
+| ``reports``: KPI reports | | | yes | yes | yes |
+| ``cdr``: call detail records (caller numbers) | | | | yes | yes |
+| ``audit``: the audit log | | | yes | | yes |
+
+An ``agent`` token's name is the agent id it acts for.
 """
 
 from __future__ import annotations
@@ -20,10 +23,11 @@ from typing import Literal
 
 from monitoring.settings import Role, TokenConfig
 
-Permission = Literal["live", "agents", "file0", "reports", "cdr", "audit"]
+Permission = Literal["live", "desk", "agents", "file0", "reports", "cdr", "audit"]
 
 PERMISSIONS: Mapping[Permission, frozenset[Role]] = {
-    "live": frozenset({"wallboard", "supervisor", "planner", "admin"}),
+    "live": frozenset({"wallboard", "agent", "supervisor", "planner", "admin"}),
+    "desk": frozenset({"agent", "supervisor", "admin"}),
     "agents": frozenset({"supervisor", "admin"}),
     "file0": frozenset({"supervisor", "admin"}),
     "reports": frozenset({"supervisor", "planner", "admin"}),

@@ -104,6 +104,7 @@ def feed_principal(
 
 LiveUser = Annotated[Principal, Depends(require("live"))]
 Supervisor = Annotated[Principal, Depends(require("agents"))]
+DeskUser = Annotated[Principal, Depends(require("desk"))]
 File0User = Annotated[Principal, Depends(require("file0"))]
 Planner = Annotated[Principal, Depends(require("reports"))]
 CdrUser = Annotated[Principal, Depends(require("cdr"))]

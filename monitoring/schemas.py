@@ -72,10 +72,12 @@ class AgentOut(BaseModel):
 
 
 class AgentStateIn(BaseModel):
-    """A supervisor's change of an agent's state."""
+    """A change of an agent's state (by a supervisor, or by the agent at their desk)."""
 
-    state: Literal["login", "pause", "available", "logout"]
+    state: Literal["login", "pause", "available", "logout", "wrapup"]
     reason: str = Field(default="", max_length=200, description="Pause reason; why (audited)")
+    extra_s: float = Field(default=60.0, gt=0, le=3600,
+                           description="wrapup: seconds added to the current wrap-up")
     skills: dict[str, int] | None = Field(
         default=None, description="On login: skill -> level 1-10 (replaces the configured ones)"
     )

@@ -18,8 +18,8 @@ from typing import Literal
 from pydantic import AliasChoices, BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-Role = Literal["wallboard", "supervisor", "planner", "admin"]
-ROLES: tuple[Role, ...] = ("wallboard", "supervisor", "planner", "admin")
+Role = Literal["wallboard", "agent", "supervisor", "planner", "admin"]
+ROLES: tuple[Role, ...] = ("wallboard", "agent", "supervisor", "planner", "admin")
 
 
 class TokenConfig(BaseModel):

@@ -1,4 +1,5 @@
-"""Agents: their states, and a supervisor's changes (login, pause, available, logout)."""
+"""Agents: their states, and changes (login, pause, available, logout, more wrap-up time)
+by a supervisor, or by agents for themselves (role ``agent``, token named after the agent)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, status
 
 from acd import events as ev
-from monitoring.deps import EngineDep, StoreDep, Supervisor
+from monitoring.deps import DeskUser, EngineDep, StoreDep, Supervisor
 from monitoring.engine import AgentInfo
 from monitoring.schemas import AgentOut, AgentStateIn
 from store.state import AuditEntry
@@ -36,6 +37,8 @@ def _event(agent_id: str, change: AgentStateIn) -> ev.Event:
         return ev.AgentPaused(agent_id, change.reason or "supervisor")
     if change.state == "available":
         return ev.AgentResumed(agent_id)
+    if change.state == "wrapup":
+        return ev.WrapUpExtended(agent_id, change.extra_s)
     return ev.AgentLoggedOut(agent_id)
 
 
@@ -46,10 +49,14 @@ def _event(agent_id: str, change: AgentStateIn) -> ev.Event:
                422: {"description": "Bad request"}},
 )
 async def change_state(
-    agent_id: str, change: AgentStateIn, user: Supervisor, engine: EngineDep, store: StoreDep
+    agent_id: str, change: AgentStateIn, user: DeskUser, engine: EngineDep, store: StoreDep
 ) -> dict[str, Any]:
     """Change an agent's state (audited). A pause or log-out of a busy agent applies after
-    the current call."""
+    the current call; ``wrapup`` adds ``extra_s`` to a wrap-up in progress. An agent may
+    change only their own state, and not their skills."""
+    if user.role == "agent" and (user.name != agent_id or change.skills is not None):
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            "an agent may change only their own state, not skills")
     known = {a.agent_id: a for a in engine.agents()}
     if agent_id not in known and not (change.state == "login" and change.skills):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no agent {agent_id!r}")

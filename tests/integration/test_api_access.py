@@ -184,3 +184,28 @@ def test_live_feed_pushes_a_change_within_one_second(app: AppThread) -> None:
                 break
             assert time.monotonic() - sent < 1.0
         assert time.monotonic() - sent < 1.0
+
+
+def test_an_agent_changes_only_their_own_state_and_extends_wrap_up(app: AppThread) -> None:
+    """Role ``agent``: the token is named after the agent (``agent-1`` in the harness)."""
+    def post(role: str, agent: str, body: dict[str, Any]) -> httpx.Response:
+        return httpx.post(app.url + f"/api/agents/{agent}/state", headers=auth(role),
+                          json=body, timeout=10)
+
+    assert post("supervisor", "agent-1", {"state": "login", "skills": {"support": 3}}
+                ).status_code == 200
+    r = post("agent", "agent-1", {"state": "pause", "reason": "break"})
+    assert (r.status_code, r.json()["state"], r.json()["reason"]) == (200, "paused", "break")
+    assert post("agent", "agent-1", {"state": "available"}).json()["state"] == "available"
+    other = post("agent", "a1", {"state": "pause"})
+    assert other.status_code == 403 and "own state" in other.json()["detail"]
+    skills = post("agent", "agent-1", {"state": "login", "skills": {"support": 9}})
+    assert skills.status_code == 403
+    assert httpx.get(app.url + "/api/agents", headers=auth("agent"), timeout=10
+                     ).status_code == 403  # the list of every agent is a supervisor's
+    # more wrap-up time: only during a wrap-up (the engine refuses it otherwise)
+    refused = post("agent", "agent-1", {"state": "wrapup", "extra_s": 30})
+    assert refused.status_code == 409 and "'wrapup'" in refused.json()["detail"]
+    assert post("agent", "agent-1", {"state": "wrapup", "extra_s": 0}).status_code == 422
+    log = httpx.get(app.url + "/api/audit", headers=auth("admin"), timeout=10).json()
+    assert any(e["who"] == "agent-1" and e["action"] == "agent.pause" for e in log)

@@ -25,6 +25,7 @@ def test_tokens_are_looked_up_by_hash() -> None:
 def test_roles() -> None:
     wall, sup, plan, admin = (Principal("x", r) for r in  # type: ignore[arg-type]
                               ("wallboard", "supervisor", "planner", "admin"))
+    assert not wall.may("desk") and sup.may("desk") and not plan.may("desk")
     assert wall.may("live") and not wall.may("cdr") and not wall.may("agents")
     assert sup.may("file0") and sup.may("agents") and not sup.may("cdr")
     assert plan.may("cdr") and plan.may("reports") and not plan.may("file0")
@@ -67,3 +68,16 @@ def test_parse_time(text: str, expected: float) -> None:
 def test_parse_time_refuses_with_a_message(text: str) -> None:
     with pytest.raises(ValueError, match="time"):
         parse_time(text, PARIS)
+
+
+def test_agent_role_and_desk_changes() -> None:
+    from acd import events as ev
+    from monitoring.routes.agents import _event
+    from monitoring.schemas import AgentStateIn
+
+    agent = Principal("a7", "agent")
+    assert agent.may("desk") and agent.may("live")
+    assert not agent.may("agents") and not agent.may("cdr") and not agent.may("file0")
+    assert _event("a7", AgentStateIn(state="wrapup", extra_s=45)) == ev.WrapUpExtended("a7", 45)
+    assert _event("a7", AgentStateIn(state="pause", reason="lunch")) == ev.AgentPaused(
+        "a7", "lunch")
