@@ -9,16 +9,32 @@ turns the endpoint's agent-leg events back into ACD events:
   ``AgentAnswered``;
 * ``AgentLegFailed`` (not caused by us): ``OfferFailed`` with ``busy`` (486, 600),
   ``declined`` (603), ``no_answer`` (408, 480, 487) or ``error``;
-* ``AgentLegHungUp`` by the agent: ``AgentHungUp``, and the caller is hung up.
+* ``AgentLegHungUp`` by the agent: ``AgentHungUp``, and the caller is hung up;
+* ``AgentLegReferred`` (the agent's phone transferred the call, REFER accepted with 202): the
+  call ends with the agent (``AgentHungUp``: wrap-up) and the bridge stops.  A Refer-To
+  whose user part names a queue (``sip:sales@...``) puts the caller back in line there with
+  its priority and original wait start (:meth:`live.serve_calls.Calls.requeue`); any other
+  target is handed to the caller's trunk by REFER on the caller's leg
+  (:meth:`live.serve_calls.Calls.transfer`; a bare number when the URI is ours).  The
+  phone hears how it went by NOTIFY (100, then 200 or an error) and its leg is BYE'd
+  :data:`TRANSFER_BYE_AFTER_S` after the final NOTIFY unless it hangs up first.  One
+  ``agent_transfer`` line is logged per transfer;
+* ``AgentLegReoffered`` (hold, resume, codec change from the agent's phone): answered like
+  the caller's re-offers (:func:`sip.sdp.answer`, :func:`sip.sdp.revise`), the agent's media
+  leg re-pointed, the bridge kept; an offerless re-INVITE gets our current SDP (the phone's
+  answer in its ACK is not read); unusable SDP gets 488 and the call goes on.
 
 Agents are reached at a fixed ``uri`` (logged in when the engine starts) or at the Contact
 they REGISTERed (``AgentRegistered`` logs them in, the last binding's end logs them out);
-over UDP the INVITE follows the Contact, over TCP it goes back on the REGISTER's connection.
-Phones behind NAT whose Contact is unreachable are not handled yet.
+over UDP the INVITE follows the Contact, unless the phone is behind a NAT (its Contact a
+private address other than the REGISTER's public source: :func:`behind_nat`), then it goes
+to the REGISTER's source; over TCP it goes back on the REGISTER's connection. Media needs
+nothing more: RTP latches to where the phone's packets come from.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 import secrets
@@ -33,23 +49,59 @@ from live.config import AgentLine
 from live.media import Leg, MediaError
 from live.serve_call import call_log
 from sip import events as sip_ev
-from sip.sdp import Origin, SdpError, SessionDescription, accept_answer
+from sip.errors import SipError
+from sip.sdp import Origin, SdpError, SessionDescription, accept_answer, answer, revise
 from sip.sdp import offer as sdp_offer
+from sip.uri import SipUri, TelUri, parse_uri
 
 if TYPE_CHECKING:
     from live.serve_call import Call
     from live.serve_callbacks import Callbacks
     from live.serve_calls import Calls
 
-__all__ = ["AgentEvent", "Agents", "Offer"]
+__all__ = ["TRANSFER_BYE_AFTER_S", "AgentEvent", "Agents", "Offer"]
 
 log = logging.getLogger("accueil.agents")
 
 AgentEvent = (sip_ev.AgentLegRinging | sip_ev.AgentLegAnswered | sip_ev.AgentLegFailed
-              | sip_ev.AgentLegHungUp | sip_ev.AgentRegistered | sip_ev.AgentUnregistered)
+              | sip_ev.AgentLegHungUp | sip_ev.AgentLegReferred | sip_ev.AgentLegReoffered
+              | sip_ev.AgentRegistered | sip_ev.AgentUnregistered)
 """The endpoint events :meth:`Agents.on_event` takes."""
 
 _USER = re.compile(r"[A-Za-z0-9_.+-]{1,64}")
+_NUMBER = re.compile(r"\+?[0-9*#]{1,32}")
+
+#: After the final NOTIFY of a transfer, how long the agent's phone has to hang up before
+#: we end its leg ourselves.
+TRANSFER_BYE_AFTER_S = 4.0
+
+#: How long an agent's transfer to an outside number may wait for the trunk's verdict.
+TRANSFER_NOTIFY_TIMEOUT_S = 32.0
+
+
+def behind_nat(contact: str, source: tuple[str, int]) -> bool:
+    """Whether a phone's Contact cannot be reached as written: a private, loopback-less or
+    link-local address, or any literal address other than the one its REGISTER came from
+    while that one is public (a NAT rewrote it). Then INVITEs go to the REGISTER's source,
+    which the phone's NAT keeps open between its re-REGISTERs."""
+    host = _contact_host(contact)
+    try:
+        written = ipaddress.ip_address(host)
+        seen = ipaddress.ip_address(source[0])
+    except ValueError:
+        return False  # a host name: trust it
+    if written == seen:
+        return False
+    return (written.is_private or written.is_link_local) and not seen.is_loopback
+
+
+def _contact_host(contact: str) -> str:
+    """``sip:alice@10.0.0.5:5060;transport=udp`` -> ``10.0.0.5`` (IPv6 brackets removed)."""
+    rest = contact.split(":", 1)[-1].split(";", 1)[0]
+    rest = rest.rsplit("@", 1)[-1]
+    if rest.startswith("["):
+        return rest[1:].split("]", 1)[0]
+    return rest.split(":", 1)[0]
 
 
 def failure_reason(status: int) -> str:
@@ -70,7 +122,8 @@ class Offer:
     call_id: str
     agent_id: str
     state: str = "opening"
-    """``opening`` (media port), ``calling``, ``connected``, ``cancelled``, ``ended``."""
+    """``opening`` (media port), ``calling``, ``connected``, ``cancelled``, ``ended``,
+    ``transferred`` (the agent's phone sent REFER; its leg lingers for the NOTIFYs)."""
     leg_id: str | None = None
     media: Leg | None = None
     local_sdp: SessionDescription | None = None
@@ -100,6 +153,12 @@ class Agents:
         """Callback offers go there (:mod:`live.serve_callbacks`)."""
         self.leg_owners: dict[str, Callable[[AgentEvent], None]] = {}
         """Other outgoing legs (a supervisor listening...): leg id -> who takes its events."""
+        self.queues: frozenset[str] = frozenset()
+        """ACD queues an agent may transfer to (``sip:<queue>@...``); empty: those the IVR
+        routes to or has waiting settings for."""
+        self.outward: dict[str, str] = {}
+        """Calls an agent transferred outside, REFER pending on the caller's leg: Call-ID ->
+        the agent's leg, which hears the trunk's progress."""
         self._session_id = secrets.randbelow(2**40)
 
     def start(self) -> None:
@@ -197,11 +256,14 @@ class Agents:
         binding = self.bindings.get(agent_id)
         caller = from_user if _USER.fullmatch(from_user) else "accueil"
         now = self.calls.clock.now()
-        if binding is not None and binding.transport == "tcp" and agent_id not in self.fixed:
-            # back on the connection the REGISTER came on (UDP follows the Contact)
-            return self.calls.endpoint.invite(target, sdp, now, from_user=caller,
-                                              destination=binding.source, transport="tcp",
-                                              conn=binding.conn)
+        if binding is not None and agent_id not in self.fixed:
+            if binding.transport == "tcp":  # back on the connection the REGISTER came on
+                return self.calls.endpoint.invite(target, sdp, now, from_user=caller,
+                                                  destination=binding.source, transport="tcp",
+                                                  conn=binding.conn)
+            if behind_nat(binding.contact, binding.source):  # where the REGISTER came from
+                return self.calls.endpoint.invite(target, sdp, now, from_user=caller,
+                                                  destination=binding.source)
         return self.calls.endpoint.invite(target, sdp, now, from_user=caller)
 
     def target(self, agent_id: str) -> str | None:
@@ -231,6 +293,10 @@ class Agents:
                 self._leg_failed(event)
             case sip_ev.AgentLegHungUp():
                 self._leg_hung_up(event)
+            case sip_ev.AgentLegReferred():
+                self._referred(event)
+            case sip_ev.AgentLegReoffered():
+                self._reoffered(event)
             case sip_ev.AgentRegistered():
                 self._registered(event)
             case sip_ev.AgentUnregistered():
@@ -295,6 +361,128 @@ class Agents:
             call = self.calls.calls.get(offer.call_id)
             if call is not None:
                 self.calls.hang_up_call(call, "agent_hung_up")
+
+    # ------------------------------------------------------- transfers and re-offers
+
+    def _referred(self, event: sip_ev.AgentLegReferred) -> None:
+        """The agent's phone transferred its call (blind, REFER accepted with 202)."""
+        offer = self.by_leg.get(event.leg_id)
+        endpoint, now = self.calls.endpoint, self.calls.clock.now()
+        call = self.calls.calls.get(offer.call_id) if offer is not None else None
+        if offer is None or call is None or offer.state != "connected" \
+                or call.phase != "connected":
+            call_log("agent_transfer", offer.call_id if offer else "-", leg=event.leg_id,
+                     to=event.refer_to, outcome="refused", reason="not_connected")
+            endpoint.notify_refer(event.leg_id, 403, now)
+            self._bye_later(event.leg_id)
+            self.calls.flush()
+            return
+        queue, target = self._destination(event.refer_to)
+        if queue is None and target is None:
+            call_log("agent_transfer", offer.call_id, agent=offer.agent_id, to=event.refer_to,
+                     outcome="refused", reason="unknown_target")
+            endpoint.notify_refer(event.leg_id, 404, now)  # the call goes on as it was
+            self.calls.flush()
+            return
+        endpoint.notify_refer(event.leg_id, 100, now)
+        offer.state = "transferred"  # its leg stays in by_leg for the NOTIFYs and its BYE
+        self._forget(offer)
+        self.calls.submit(acd_ev.AgentHungUp(offer.call_id))  # the agent goes to wrap-up
+        if queue is not None:
+            done = self.calls.requeue(call, queue)
+            call_log("agent_transfer", offer.call_id, agent=offer.agent_id, to=queue,
+                     kind="queue", outcome="queued" if done else "refused")
+            endpoint.notify_refer(event.leg_id, 200 if done else 503, self.calls.clock.now())
+            self._bye_later(event.leg_id)
+        else:
+            assert target is not None
+            call_log("agent_transfer", offer.call_id, agent=offer.agent_id, to=target,
+                     kind="external", outcome="referred")
+            self.outward[offer.call_id] = event.leg_id
+            if not self.calls.transfer(call, target):
+                self.caller_transfer_progress(sip_ev.ReferProgress(offer.call_id, 503, True))
+            else:
+                self.calls.clock.call_at(now + TRANSFER_NOTIFY_TIMEOUT_S,
+                                         lambda: self._outward_timeout(offer.call_id))
+        self.calls.flush()
+
+    def _destination(self, refer_to: str) -> tuple[str | None, str | None]:
+        """``(queue, None)`` for a queue of ours, ``(None, target)`` for the caller's trunk
+        (a bare number when the URI is at our address), ``(None, None)`` if unusable."""
+        try:
+            uri = parse_uri(refer_to)
+        except SipError:
+            return None, None
+        if isinstance(uri, TelUri):
+            return None, refer_to
+        if not isinstance(uri, SipUri) or not uri.user:
+            return None, None
+        if uri.user in self._queue_names():
+            return uri.user, None
+        ours = uri.host == self.calls.endpoint.config.host
+        if ours:
+            return (None, uri.user) if _NUMBER.fullmatch(uri.user) else (None, None)
+        return None, refer_to
+
+    def _queue_names(self) -> frozenset[str]:
+        if self.queues:
+            return self.queues
+        tree = self.calls.ivr.tree
+        return tree.queues() | frozenset(tree.waiting)
+
+    def caller_transfer_progress(self, event: sip_ev.ReferProgress) -> None:
+        """News of a caller's transfer: relayed to the agent's phone that asked for it."""
+        leg_id = self.outward.get(event.call_id)
+        if leg_id is None:
+            return
+        final = event.final or event.status_code >= 200
+        if final:
+            del self.outward[event.call_id]
+            call_log("agent_transfer_done", event.call_id, leg=leg_id, status=event.status_code)
+        self.calls.endpoint.notify_refer(leg_id, event.status_code, self.calls.clock.now(),
+                                         final=final)
+        if final:
+            self._bye_later(leg_id)
+        self.calls.flush()
+
+    def _outward_timeout(self, call_id: str) -> None:
+        if call_id in self.outward:
+            self.caller_transfer_progress(sip_ev.ReferProgress(call_id, 408, True))
+
+    def _bye_later(self, leg_id: str) -> None:
+        """End a transferred agent's leg soon, unless its phone hangs up first."""
+        def bye() -> None:
+            if self.calls.endpoint.leg_state(leg_id) == "answered":
+                self.calls.endpoint.hang_up(leg_id, self.calls.clock.now())
+                self.calls.flush()
+
+        self.calls.clock.call_at(self.calls.clock.now() + TRANSFER_BYE_AFTER_S, bye)
+
+    def _reoffered(self, event: sip_ev.AgentLegReoffered) -> None:
+        """The agent's phone re-INVITEd (hold, resume, codec): answer, re-point its media."""
+        offer = self.by_leg.get(event.leg_id)
+        endpoint, now = self.calls.endpoint, self.calls.clock.now()
+        media, local = (offer.media, offer.local_sdp) if offer is not None else (None, None)
+        if offer is None or offer.state != "connected" or media is None or local is None:
+            endpoint.reject_agent_reoffer(event.leg_id, 488, now)
+        elif not event.sdp_offer:  # offerless: our current SDP is the offer
+            endpoint.answer_agent_reoffer(event.leg_id, local.to_bytes(), now)
+        else:
+            try:
+                remote = SessionDescription.parse(event.sdp_offer)
+                ours, negotiated = answer(remote, self.calls.media_address, media.port,
+                                          local.origin)
+                self.calls.media.configure(media, negotiated)
+            except (SdpError, MediaError) as exc:
+                call_log("agent_reoffer_refused", offer.call_id, agent=offer.agent_id,
+                         reason=str(exc))
+                endpoint.reject_agent_reoffer(event.leg_id, 488, now)  # the call goes on
+            else:
+                offer.local_sdp = revise(local, ours)
+                call_log("agent_reoffer", offer.call_id, agent=offer.agent_id,
+                         direction=negotiated.direction, codec=negotiated.codec)
+                endpoint.answer_agent_reoffer(event.leg_id, offer.local_sdp.to_bytes(), now)
+        self.calls.flush()
 
     def caller_left(self, call_id: str) -> None:
         """The caller of a connected call hung up: BYE to the agent."""
