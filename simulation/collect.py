@@ -11,7 +11,7 @@ computes a KPI itself.
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from functools import reduce
 from typing import Any, Final
@@ -50,6 +50,10 @@ class Replication:
     """Calls received in the observed window."""
 
 
+def _nothing() -> None:
+    return None
+
+
 class Collector:
     """Feeds the KPI engine, tracks which intervals are settled, harvests their counts."""
 
@@ -61,6 +65,8 @@ class Collector:
         self.counts: list[dict[str | None, Counters]] = []
         self._live: dict[int, int] = {}
         self._start, self._size = plan.start_s, plan.interval_s
+        self.sync: Callable[[], None] = _nothing
+        """Called before each harvest: hands the engine the records still held back."""
 
     def arrived(self, t: float) -> int:
         """A call arrived at ``t``; returns its interval index (-1 during warm-up)."""
@@ -89,6 +95,7 @@ class Collector:
     def harvest(self, now: float, final: bool = False) -> None:
         """Take the counts of every interval now settled (all of them if ``final``)."""
         plan, n = self.plan, self.plan.n_intervals
+        self.sync()
         start = len(self.counts)
         while len(self.counts) < n:
             k = len(self.counts)

@@ -120,7 +120,10 @@ class Driver:
 
     ``answer_delay(agent_id)``: seconds before the agent picks up an offered call (``inf``:
     never, the ring timeout brings the call back). ``on_records``: receives each batch of
-    records (the KPI engine). ``on_done(caller, outcome)``: a call left for good.
+    records (the KPI engine); with ``defer_records``, only when :meth:`flush_records` is
+    called (the records wait in the core, in order: a reader that looks only at given
+    moments gets them in a few large batches). ``on_done(caller, outcome)``: a call left
+    for good.
     """
 
     def __init__(
@@ -132,6 +135,7 @@ class Driver:
         on_records: Callable[[list[Record]], None] = _ignore,
         on_done: Callable[[Caller, Outcome], None] | None = None,
         trace: Trace | None = None,
+        defer_records: bool = False,
     ) -> None:
         self.env = env
         self.acd = acd
@@ -140,6 +144,8 @@ class Driver:
         self._instant = answer_delay is _no_delay
         """Every agent answers at once: an offer is answered in the same batch."""
         self._on_records = on_records
+        self._pass_records = trace is None and not defer_records
+        """Pass the records on after each batch (a trace passes them on per event)."""
         self._on_done = on_done
         self._calls: dict[str, _Live] = {}
         self._pending: deque[ev.Event] = deque()
@@ -223,11 +229,17 @@ class Driver:
             raise
         finally:
             self._busy = False
-        if not traced:
+        if self._pass_records:
             records = acd.pop_records()
             if records:
                 self._on_records(records)
         self._rearm()
+
+    def flush_records(self) -> None:
+        """Pass on the records the core holds (the deferred ones, with ``defer_records``)."""
+        records = self.acd.pop_records()
+        if records:
+            self._on_records(records)
 
     def _trace(self, item: ev.Event | TimersDue, commands: list[Command]) -> None:
         assert self.trace is not None

@@ -51,9 +51,11 @@ def run_replication(
     acd = Acd(plan.acd_config(), stream(seed, "acd", "routing"))
     sink = _sink(engine, records)
     if all(g.answer_delay == NO_DELAY for g in plan.groups):  # agents answer at once
-        driver = Driver(env, acd, on_records=sink, on_done=done)
+        driver = Driver(env, acd, on_records=sink, on_done=done, defer_records=True)
     else:
-        driver = Driver(env, acd, on_records=sink, on_done=done, answer_delay=world.answer_delay)
+        driver = Driver(env, acd, on_records=sink, on_done=done, defer_records=True,
+                        answer_delay=world.answer_delay)
+    collector.sync = driver.flush_records  # the engine reads every record before a harvest
     world.start(driver)
     env.process(collector.ticker(env))
     env.run(until=plan.end_s + DRAIN_LIMIT_S)
