@@ -98,12 +98,22 @@ def _optional(key: str, parse: Callable[[str], _T]) -> Callable[[Headers], _T | 
 
 def _every(key: str, parse: Callable[[str], tuple[_T, ...]]) -> Callable[[Headers], tuple[_T, ...]]:
     def run(headers: Headers) -> tuple[_T, ...]:
-        out: list[_T] = []
-        for value in headers.get_all(key):
+        keys = headers._keys
+        if key not in keys:
+            return ()
+        values = headers._values
+        if keys.count(key) == 1:  # the usual case: one line (maybe a comma list)
             try:
-                out.extend(parse(value))
+                return parse(values[keys.index(key)])
             except SipError as exc:
                 raise _named(exc, key) from None
+        out: list[_T] = []
+        for k, value in zip(keys, values, strict=True):
+            if k == key:
+                try:
+                    out.extend(parse(value))
+                except SipError as exc:
+                    raise _named(exc, key) from None
         return tuple(out)
 
     return run

@@ -93,7 +93,7 @@ def validate(
 
 
 def _check_counts(headers: Headers) -> None:
-    keys = headers.keys()
+    keys = headers._keys
     for key in _MANDATORY:
         if key not in keys:
             raise SipError(f"missing mandatory {display_name(key)} header", header=key)
@@ -129,7 +129,8 @@ def _check_typed(msg: Message) -> None:
 
 
 def _check_body(msg: Message) -> None:
-    length = msg.headers.get("content-length")
+    keys = msg.headers._keys
+    length = msg.headers._values[keys.index("content-length")] if "content-length" in keys else None
     if length is not None and (
         not length.isascii() or not length.isdigit() or int(length) != len(msg.body)
     ):
@@ -137,7 +138,7 @@ def _check_body(msg: Message) -> None:
             f"Content-Length {length[:20]!r} does not match body of {len(msg.body)} octets",
             header="content-length",
         )
-    if msg.body and "content-type" not in msg.headers:
+    if msg.body and "content-type" not in keys:
         raise SipError("a message body requires a Content-Type header", header="content-type")
 
 
