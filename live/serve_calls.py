@@ -8,7 +8,9 @@ and the single timer of the session.
 The call's phases: ``setup`` (a media port is being bound) → ``ivr`` (the session drives:
 ring, answer, prompts, digits) → ``queued`` (the ACD holds the caller, who hears music on
 hold or silence; :mod:`live.serve_agents` rings its agents) → ``connected`` (bridged to the
-agent who answered) or ``transfer`` (REFER sent, waiting for the NOTIFY) → ``ending`` (we sent
+agent who answered; the agent's phone may transfer it back to ``queued`` in another queue,
+:meth:`Calls.requeue`, or elsewhere, :meth:`Calls.transfer`) or ``transfer`` (REFER sent,
+waiting for the NOTIFY) → ``ending`` (we sent
 BYE, or are playing a queue's fallback message before it) → gone. A caller's BYE or CANCEL
 at any phase reaches whoever holds the call: the session (``CallerHungUp``) or the ACD.
 """
@@ -20,6 +22,7 @@ import logging
 import secrets
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from acd import commands as acd_cmd
@@ -92,6 +95,9 @@ class Calls:
         self._tasks: set[asyncio.Task[None]] = set()
         self.agents: Agents | None = None
         """The agents' phones (:mod:`live.serve_agents`); ``None``: offers are only logged."""
+        self.queued: dict[str, acd_ev.CallQueued] = {}
+        """How each call still held was last queued, ``since`` filled in (for re-queueing
+        a call its agent transferred to a queue: same priority, same wait start)."""
 
     def _note(self, event: str, call_id: str, **fields: object) -> None:
         """Count a call event and log its line."""
@@ -235,6 +241,8 @@ class Calls:
     def _refer_progress(self, event: sip_ev.ReferProgress) -> None:
         call = self.calls.get(event.call_id)
         self._note("transfer_progress", event.call_id, status=event.status_code)
+        if self.agents is not None:  # an agent's transfer: tell their phone how it goes
+            self.agents.caller_transfer_progress(event)
         if call is not None and call.phase == "transfer" and event.status_code >= 200:
             self._hang_up(call, self.clock.now(),
                           "transferred" if event.status_code < 300 else "transfer_failed")
@@ -262,6 +270,8 @@ class Calls:
         sip_ev.AgentLegAnswered: _agent_event,
         sip_ev.AgentLegFailed: _agent_event,
         sip_ev.AgentLegHungUp: _agent_event,
+        sip_ev.AgentLegReferred: _agent_event,
+        sip_ev.AgentLegReoffered: _agent_event,
         sip_ev.AgentRegistered: _agent_event,
         sip_ev.AgentUnregistered: _agent_event,
     }
@@ -384,16 +394,53 @@ class Calls:
             call.playing = None
             self._feed_waiting(call, PromptFinished(name), self.clock.now())
 
-    def _queue(self, call: Call, queued: acd_ev.CallQueued) -> None:
+    def _queue(self, call: Call, queued: acd_ev.CallQueued) -> bool:
         call.phase, call.queue, call.playing = "queued", queued.queue, None
         self._note("queued", call.call_id, queue=queued.queue)
         tree = self.ivr.tree
         config = tree.waiting.get(queued.queue) or Waiting(queued.queue, lang=tree.lang)
         now = self.clock.now()
+        self.queued[call.call_id] = (queued if queued.since is not None
+                                     else replace(queued, since=now))
         call.waiting = WaitingSession(config, dict(tree.prompts), call.caller, now)
         for command in call.waiting.start(now):
             self._execute_waiting(call, command, now)
-        self.submit(queued)
+        return bool(self.submit(queued))  # False: the ACD refused it
+
+    def requeue(self, call: Call, queue: str) -> bool:
+        """Put a connected call back in line: its agent transferred it to ``queue``.
+
+        The ACD must already have ended the call with its agent (``AgentHungUp``). The call
+        keeps its priority class, points and wait start (so it goes ahead of everyone who
+        queued after it), and the caller hears ``queue``'s waiting experience again (music,
+        messages, announcements). False if the ACD refused it (the caller is then hung up)
+        or the call is no longer connected.
+        """
+        if call.phase != "connected" or self.calls.get(call.call_id) is not call:
+            return False
+        first = self.queued.get(call.call_id)
+        event = acd_ev.CallQueued(
+            call.call_id, queue, first.priority if first else 0, first.points if first else 0,
+            call.caller, first.since if first else call.arrived)
+        leg = call.leg
+        if leg is not None and not leg.closed:  # the bridge took the caller's digits
+            leg.on_digit = lambda _leg, digit: self._digit(call, digit)
+        accepted = self._queue(call, event)
+        if not accepted:
+            self._hang_up(call, self.clock.now(), "requeue_refused")
+        elif call.phase == "queued":
+            self._arm(call)
+        self.flush()
+        return accepted and call.phase in ("queued", "connected")
+
+    def transfer(self, call: Call, target: str) -> bool:
+        """Transfer a connected caller elsewhere by REFER on their leg (their agent asked
+        for it; the ACD must already have ended the call with the agent)."""
+        if call.phase != "connected" or self.calls.get(call.call_id) is not call:
+            return False
+        self._transfer(call, target, self.clock.now())
+        self.flush()
+        return True
 
     # ------------------------------------------------------------- while queued
 
@@ -487,6 +534,7 @@ class Calls:
             self.media.close_leg(call.leg)
         if self.calls.get(call.call_id) is call:
             del self.calls[call.call_id]
+            self.queued.pop(call.call_id, None)
 
     def _stop_timer(self, call: Call) -> None:
         if call.timer is not None:
