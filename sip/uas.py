@@ -12,7 +12,9 @@ passed on) -> rate limit for requests outside any dialog -> method (405/501) -> 
 dialog's :class:`~sip.call.Call` or out-of-dialog handling (INVITE, OPTIONS, 481).
 
 Agents: with ``EndpointConfig.registrar`` set, REGISTER goes to :mod:`sip.registrar` (else
-405 as before); ``invite``/``cancel``/``hang_up`` drive outgoing legs (:mod:`sip.uac`).
+405 as before); ``invite``/``cancel``/``hang_up`` drive outgoing legs (:mod:`sip.uac`), and
+``notify_refer``/``answer_agent_reoffer``/``reject_agent_reoffer`` answer what the agent's
+phone asks inside them (a transfer, a re-INVITE).
 """
 
 from __future__ import annotations
