@@ -280,6 +280,9 @@ class Agents:
         """One agent-leg or registration event from the endpoint."""
         owner = self.leg_owners.get(getattr(event, "leg_id", ""))
         if owner is not None:  # not an agent's leg
+            if isinstance(event, sip_ev.AgentLegReferred | sip_ev.AgentLegReoffered):
+                self._not_on_owned_legs(event)
+                return
             owner(event)
             return
         match event:
@@ -404,6 +407,21 @@ class Agents:
             else:
                 self.calls.clock.call_at(now + TRANSFER_NOTIFY_TIMEOUT_S,
                                          lambda: self._outward_timeout(offer.call_id))
+        self.calls.flush()
+
+    def _not_on_owned_legs(
+        self, event: sip_ev.AgentLegReferred | sip_ev.AgentLegReoffered
+    ) -> None:
+        """Callback and listening legs (:attr:`leg_owners`) neither transfer nor re-offer
+        yet: the transfer is declined by NOTIFY, the re-INVITE answered 488 (the call goes
+        on)."""
+        now = self.calls.clock.now()
+        log.info("event=agent_request_unsupported leg=%s request=%s", event.leg_id,
+                 type(event).__name__)
+        if isinstance(event, sip_ev.AgentLegReferred):
+            self.calls.endpoint.notify_refer(event.leg_id, 603, now)
+        else:
+            self.calls.endpoint.reject_agent_reoffer(event.leg_id, 488, now)
         self.calls.flush()
 
     def _destination(self, refer_to: str) -> tuple[str | None, str | None]:
