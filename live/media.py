@@ -71,6 +71,9 @@ _STATIC_PT = {"PCMU": 0, "PCMA": 8}
 _SAMPLES_PER_PERIOD = 160  # 20 ms at 8 kHz
 _PUSH_DEPTH = 5  # relayed frames kept waiting at most (100 ms)
 _MAX_DATAGRAM = 2048  # larger datagrams are not RTP we can play; the rest is discarded
+#: Sockets read per readiness callback: the rest waits one loop iteration, so that timers
+#: due meanwhile (the clock, SIP retransmissions) are not held up by a whole burst.
+_READ_BATCH = 128
 
 class _Receiver:
     """Reads every leg's socket from one readiness callback of the event loop.
@@ -121,7 +124,7 @@ class _Receiver:
 
     def _poll(self) -> None:
         assert self._epoll is not None
-        for fd, _ in self._epoll.poll(0):
+        for fd, _ in self._epoll.poll(0, _READ_BATCH):
             self._read(fd)
 
     def _read(self, fd: int) -> None:
