@@ -8,6 +8,8 @@
 - The same phone REFERs to a number (``-key refer_user 0612345678``): the caller's leg is
   REFERred to its trunk (``uac_accept_refer.xml`` accepts and NOTIFYs 200), the phone gets
   the trunk's verdict by NOTIFY, the call ends with a1 and nothing is queued again.
+- ``sipp/agent_transfers_waits.xml`` does the same but stays on the line after the final
+  NOTIFY: accueil ends its leg with a BYE a few seconds later.
 - ``sipp/agent_holds.xml`` puts the call on hold and resumes it by re-INVITE (checking
   ``a=recvonly`` then ``a=sendrecv`` in our answers) and the call goes on until it hangs up.
 """
@@ -187,3 +189,17 @@ def test_agent_holds_and_resumes_the_call(tmp_path: Path) -> None:
     answered, ended = records.of(rec.CallAnswered)[0], records.of(rec.CallEnded)[0]
     assert ended.by == "agent" and ended.at - answered.at > 3.0  # the call went on
     assert counters is not None and counters.to_caller > 0, counters
+
+
+@needs_sipp
+def test_transferring_phone_that_stays_gets_our_bye(tmp_path: Path) -> None:
+    phones: list[Phone] = [("a1", {"support": 5}, "agent_transfers_waits",
+                            ("-key", "refer_user", "sales")),
+                           ("s1", {"sales": 5}, "uas", ())]
+    records, _, results = run(tmp_path, phones, ["-sn", "uac", "-d", "8000"],
+                              lambda r: len(r.of(rec.CallEnded)) >= 2)
+    assert all(code == 0 for code, _ in results), results  # a1's phone got our BYE
+    assert [(kind, queue) for kind, queue, _ in story(records)] == [
+        ("CallQueued", "support"), ("CallAnswered", "support"), ("CallEnded", "support"),
+        ("CallQueued", "sales"), ("CallAnswered", "sales"), ("CallEnded", "sales"),
+    ]
