@@ -15,6 +15,12 @@ costs). After one second of warm-up it measures, over ``--seconds``:
 
 Then the same legs as a naive baseline in the same run: one asyncio task per leg, each doing
 ``await asyncio.sleep(0.02)`` then sending its next frame, and the ratios between the two.
+
+Measured (2 shared cores, load 1.5, ``--mode pairs --legs 1000``: 50,000 packets/s sent and
+as many received): 44 % of a core with one asyncio datagram transport per leg; 38 % since the
+legs' sockets are written directly and read through one epoll. Probe lag p99 7.5-10.7 ms
+both ways (noise). Under SIPp with echo (``bench_sip.py``) the same change took the server
+from 87 % to 55-70 % of a core.
 """
 
 from __future__ import annotations

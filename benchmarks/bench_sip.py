@@ -21,11 +21,22 @@ on 127.0.0.1; SIPp runs as a separate process on the same cores.
 Targets: >= 1,000 set-ups/s with no failure; >= 1,000 concurrent calls with media under
 20 ms event-loop lag p99.
 
-Measured (2 cores shared with SIPp and other jobs, CPython 3.11, asyncio's default loop):
-840-940 set-ups/s with no failure for 10,000 calls asked at 1,000/s, the server at ~87 % of
-one core (about half of it in the SIP message layer's parse/validate); 1,000 calls with
-media and DTMF: loop lag p99 6-9 ms at 45 % of a core (52,000 RTP packets/s), 23 ms at 98 %
-when SIPp also echoes every packet back (100,000 packets/s); 2,000 calls: p99 25 ms at 82 %.
+Measured (2 cores shared with SIPp and other engineers' jobs, CPython 3.11, asyncio's default
+loop; load averages 1.5-4 during the "after" runs, so lag figures are noisy).
+Before issue 3's work (load 0.3-1.2): 978 set-ups/s at 1,000/s asked, no failure, server
+89 % of one core (about half of it in the SIP message layer's parse/validate), ~870/s at
+1,200 asked; 1,000 calls with media and SIPp echoing every packet (100,000 packets/s): loop
+lag p99 22-23 ms, media tick lag p99 15 ms, server 87-98 % of a core.
+After (legs' sockets used directly and read through one epoll; parsed URIs and header values
+memoised; responses built without re-checking copied fields): 992-998 set-ups/s at 1,000/s
+asked (SIPp's ceiling for that rate), no failure, server 66-73 %; 1,174-1,181/s at 1,200/s
+asked, no failure, 83-85 %; 1,500/s asked overloads it (~840/s at 94 %, not measured
+before). 1,000 calls with echo: server 55-70 % of a core; loop lag p99 5.3, 5.4, 10.3,
+11.3, 12.0, 13.9, 15-16, 19.0, 19.7 ms in most runs, but 30-140 ms in about a third, most
+of those with the server's CPU and packets/s dropping at the same time (starved by the other
+jobs, not busy). The p99 is over a 3 s window (~300 probe samples): the third-worst stall.
+Without echo: 39 % of a core.
+Full-heap garbage collections (two per run, 15-65 ms) fall in the ramp-up.
 """
 
 from __future__ import annotations

