@@ -45,6 +45,11 @@ class EndpointConfig:
     """Largest message accepted on a TCP connection."""
     registrar: RegistrarConfig | None = None
     """Accept agents' REGISTERs (digest-authenticated); None: REGISTER gets 405 as before."""
+    recreate_dialogs: bool = True
+    """An INVITE whose To tag names no dialog we hold (our state was lost, e.g. a restart,
+    while the peer still has the call) starts a new call in that dialog instead of 481
+    (RFC 3261 §12.2.2 leaves the choice to the UAS; RFC 4475's wsinv expects it): the
+    caller is served again rather than cut off.  False: 481, as for other requests."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "trunks", tuple(self.trunks))

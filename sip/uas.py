@@ -58,6 +58,10 @@ from sip.validate import validate
 
 __all__ = ["EndpointConfig", "Outgoing", "SipEndpoint", "StateError", "TimerConfig", "TrunkConfig"]
 
+#: Call-IDs of ended calls remembered so that a late INVITE in their dialog gets 481
+#: instead of recreating the call (a few minutes of calls at a busy trunk's rate).
+ENDED_MEMORY = 100_000
+
 _ServerTxn = ServerInviteTransaction | ServerNonInviteTransaction
 
 
@@ -84,6 +88,9 @@ class SipEndpoint(Refusals):
         self._server: dict[TxKey, tuple[_ServerTxn, Peer]] = {}
         self._client: dict[TxKey, tuple[ClientNonInviteTransaction, Call, Peer]] = {}
         self._calls: dict[str, Call] = {}
+        self._ended: dict[str, None] = {}
+        """Call-IDs of the calls that ended lately (oldest first, at most
+        :data:`ENDED_MEMORY`): an INVITE in one of those dialogs is not recreated."""
         self._timers: Scheduler[Timed] = Scheduler()
         self._framers: dict[int | None, StreamFramer] = {}
         self._closing: list[int] = []
@@ -302,6 +309,10 @@ class SipEndpoint(Refusals):
         """Drop an ended call."""
         if self._calls.get(call.call_id) is call:
             del self._calls[call.call_id]
+            ended = self._ended
+            ended[call.call_id] = None
+            if len(ended) > ENDED_MEMORY:
+                del ended[next(iter(ended))]
 
     def reply(
         self,
@@ -454,8 +465,9 @@ class SipEndpoint(Refusals):
             self._not_allowed(sr, now)
         elif call is not None and in_dialog:
             handle_in_dialog(self, call, sr, now)
-        elif method == "INVITE" and req.to.tag is None:
-            self._new_call(sr, inbound, now)
+        elif method == "INVITE" and (req.to.tag is None or (
+                self.config.recreate_dialogs and req.call_id not in self._ended)):
+            self._new_call(sr, inbound, now)  # with a To tag: a dialog we lost, recreated
         elif method == "OPTIONS" and req.to.tag is None:
             self._options(sr, now)
         else:
@@ -524,7 +536,7 @@ class SipEndpoint(Refusals):
 
     def _new_call(self, sr: ServerRequest, inbound: Inbound, now: float) -> None:
         req = sr.request
-        tag = self.ids.tag()
+        tag = req.to.tag or self.ids.tag()  # a lost dialog is recreated under its own tag
         if self._refusing is not None:
             retry = self._refusing[0]
             headers = () if retry is None else (("Retry-After", str(retry)),)
