@@ -121,6 +121,7 @@ class Server:
         calls.submit, calls.record = self.runtime.submit, self.runtime.record
         calls.agents = self.agents = Agents(calls, config.agent_lines,
                                             tuple(a.agent_id for a in config.agents))
+        self.agents.queues = frozenset(q.name for q in config.queues)  # transfer targets
         self.agents.callbacks = self.callbacks = Callbacks(
             calls, self.agents, config.callback_uri, config.callback_ring_s)
         calls.retry_after_s = config.retry_after_s
