@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from live.audio import Prompt
 from live.media import Leg, MediaEngine, MediaError
 
 __all__ = ["Bridge", "HeardCallback", "PacketCounters"]
@@ -52,6 +53,8 @@ class Bridge:
         self.agent = agent
         self.relayed = PacketCounters()
         self.active = False
+        self.held = False
+        """The agent put the call on hold: the caller hears music, not the agent's leg."""
         self.on_heard: HeardCallback | None = None
         """Sees every audio payload either side sent while the legs are joined."""
         self.on_stop: Callable[[], None] | None = None
@@ -68,6 +71,26 @@ class Bridge:
         self.caller.on_digit = lambda _leg, digit: self._digit(digit, self.agent)
         self.agent.on_digit = lambda _leg, digit: self._digit(digit, self.caller)
         self.active = True
+
+    def hold(self, music: Prompt | None) -> None:
+        """The agent holds the call: what their phone sends no longer reaches the caller,
+        who hears ``music`` in a loop (silence when ``None``) until :meth:`resume`."""
+        if not self.active or self.held:
+            return
+        self.held = True
+        if not self.caller.closed:
+            if music is not None:
+                self.media.play(self.caller, music, loop=True)
+            else:
+                self.media.stop(self.caller)
+
+    def resume(self) -> None:
+        """The agent takes the call back: the music stops, the legs are joined again."""
+        if not self.held:
+            return
+        self.held = False
+        if not self.caller.closed:
+            self.media.stop(self.caller)
 
     def stop(self) -> None:
         """Unjoin the legs (they stay open: their owners close them)."""
@@ -94,7 +117,7 @@ class Bridge:
             return
         if self.on_heard is not None:
             self.on_heard(to_agent, payload, source.codec)
-        if target.closed:
+        if target.closed or (self.held and not to_agent):
             return
         self.media.push(target, payload, source.codec)
         if to_agent:

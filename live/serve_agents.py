@@ -499,6 +499,12 @@ class Agents:
                 offer.local_sdp = revise(local, ours)
                 call_log("agent_reoffer", offer.call_id, agent=offer.agent_id,
                          direction=negotiated.direction, codec=negotiated.codec)
+                bridge = offer.bridge
+                if bridge is not None:  # hold (we may only receive, or nothing): music
+                    if negotiated.direction in ("recvonly", "inactive"):
+                        bridge.hold(self.calls.prompts.music_on_hold)
+                    else:
+                        bridge.resume()
                 endpoint.answer_agent_reoffer(event.leg_id, offer.local_sdp.to_bytes(), now)
         self.calls.flush()
 
