@@ -63,6 +63,10 @@ log = logging.getLogger("accueil.calls")
 #: How long we wait for the NOTIFY of a transfer before hanging up anyway.
 TRANSFER_TIMEOUT_S = 32.0
 
+#: Relative priority points a call transferred by its agent to a queue gains there: with the
+#: default aging of 60 s a point, it goes ahead of callers who have waited up to 10 minutes.
+TRANSFER_POINTS = 10
+
 
 class Calls:
     """Every call in progress; see the module docstring.
@@ -411,17 +415,18 @@ class Calls:
         """Put a connected call back in line: its agent transferred it to ``queue``.
 
         The ACD must already have ended the call with its agent (``AgentHungUp``). The call
-        keeps its priority class, points and wait start (so it goes ahead of everyone who
-        queued after it), and the caller hears ``queue``'s waiting experience again (music,
-        messages, announcements). False if the ACD refused it (the caller is then hung up)
-        or the call is no longer connected.
+        keeps its priority class and jumps ahead by :data:`TRANSFER_POINTS` more relative
+        priority points; its wait in ``queue`` starts now (what the new queue's KPIs measure),
+        and the caller hears ``queue``'s waiting experience again (music, messages,
+        announcements). False if the ACD refused it (the caller is then hung up) or the call
+        is no longer connected.
         """
         if call.phase != "connected" or self.calls.get(call.call_id) is not call:
             return False
         first = self.queued.get(call.call_id)
         event = acd_ev.CallQueued(
-            call.call_id, queue, first.priority if first else 0, first.points if first else 0,
-            call.caller, first.since if first else call.arrived)
+            call.call_id, queue, first.priority if first else 0,
+            (first.points if first else 0) + TRANSFER_POINTS, call.caller)
         leg = call.leg
         if leg is not None and not leg.closed:  # the bridge took the caller's digits
             leg.on_digit = lambda _leg, digit: self._digit(call, digit)
