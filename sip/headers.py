@@ -68,7 +68,7 @@ def _resolve_name(raw: str) -> tuple[str, str]:
         raise SipError(f"invalid header name {name[:40]!r}")
     low = name.lower()
     key = COMPACT_FORMS.get(low, low)
-    if len(_KEY_CACHE) < _KEY_CACHE_MAX:
+    if len(_KEY_CACHE) < _KEY_CACHE_MAX and len(name) <= 64:
         _KEY_CACHE[name] = key
     return name, key
 

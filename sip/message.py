@@ -45,8 +45,10 @@ def _named(exc: SipError, key: str) -> SipError:
     return SipError(message, exc.status_hint, key)
 
 
-#: Bound on each memo of parsed header values (see :func:`_memo`).
+#: Bounds on each memo of parsed header values (see :func:`_memo`): entries, and the length
+#: of a value worth keeping (a peer's long values must not make it hold megabytes).
 _MEMO_MAX: Final = 4096
+_MEMO_VALUE_MAX: Final = 256
 
 
 def _memo(parse: Callable[[str], _T]) -> Callable[[str], _T]:
@@ -54,8 +56,8 @@ def _memo(parse: Callable[[str], _T]) -> Callable[[str], _T]:
 
     From, To, Contact, Route and CSeq values repeat across the messages of a call and across
     calls (a trunk's Contact, ``1 INVITE``...): each distinct text is parsed and checked once.
-    Errors are not memoised. The memo is cleared when full, so a peer sending only new values
-    costs one dict insert per value.
+    Errors and values longer than ``_MEMO_VALUE_MAX`` are not memoised. The memo is cleared
+    when full, so a peer sending only new values costs one dict insert per value.
     """
     memo: dict[str, _T] = {}
 
@@ -65,9 +67,10 @@ def _memo(parse: Callable[[str], _T]) -> Callable[[str], _T]:
         except KeyError:
             pass
         result = parse(value)
-        if len(memo) >= _MEMO_MAX:
-            memo.clear()
-        memo[value] = result
+        if len(value) <= _MEMO_VALUE_MAX:
+            if len(memo) >= _MEMO_MAX:
+                memo.clear()
+            memo[value] = result
         return result
 
     return run

@@ -289,6 +289,7 @@ Uri = SipUri | TelUri | AbsoluteUri
 # are memoised by their text. Cleared when full, so hostile traffic costs a dict insert.
 _MEMO: dict[str, Uri] = {}
 _MEMO_MAX: Final = 4096
+_MEMO_TEXT_MAX: Final = 256  # longer URIs are parsed each time, never held
 
 
 def parse_uri(text: str) -> Uri:
@@ -296,9 +297,10 @@ def parse_uri(text: str) -> Uri:
     uri = _MEMO.get(text)
     if uri is None:
         uri = _parse_uri(text)
-        if len(_MEMO) >= _MEMO_MAX:
-            _MEMO.clear()
-        _MEMO[text] = uri
+        if len(text) <= _MEMO_TEXT_MAX:
+            if len(_MEMO) >= _MEMO_MAX:
+                _MEMO.clear()
+            _MEMO[text] = uri
     return uri
 
 

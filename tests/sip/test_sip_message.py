@@ -413,3 +413,24 @@ def test_pathological_inputs_stay_fast() -> None:
     many = b"OPTIONS sip:u@h SIP/2.0\r\n" + b"X: y\r\n" * 10_000 + b"\r\n"
     assert len(parse(many).headers) == 10_000
     assert time.perf_counter() - started < 5.0
+
+
+def test_memoised_values_are_shared_but_long_ones_are_not_kept() -> None:
+    """Parsed URIs and header values are memoised by their text (immutable results), with
+    bounds: a peer's long values are parsed each time and never held."""
+    from sip import uri as uri_module
+    from sip.parser import parse as parse_message
+
+    def request(to_user: str) -> bytes:
+        return (
+            f"OPTIONS sip:u@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bKm\r\n"
+            f"From: <sip:a@h>;tag=1\r\nTo: <sip:{to_user}@h>\r\nCall-ID: m\r\n"
+            f"CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+        ).encode()
+
+    first, second = parse_message(request("bob")), parse_message(request("bob"))
+    assert first.to is second.to and first.to == second.to
+    long_user = "x" * 300
+    a, b = parse_message(request(long_user)), parse_message(request(long_user))
+    assert a.to == b.to and a.to is not b.to
+    assert f"sip:{long_user}@h" not in uri_module._MEMO
