@@ -107,6 +107,11 @@ class QueueFacts:
     outcome: str | None = None
     """``answered``, ``abandoned``, ``overflowed``, ``timed_out``, ``rejected`` or ``None``."""
     callback: bool = False
+    wait_s: float = 0.0
+    """Wait of the answer in this queue (a call transferred here waits anew)."""
+    talk_s: float = 0.0
+    """Talk with this queue's agents (ended talks only)."""
+    talked: bool = False
 
 
 @dataclass(slots=True, eq=False)
@@ -132,6 +137,11 @@ class CallFacts:
     """Final outcome overall, ``None`` while the call is in progress."""
     final_at: float | None = None
     callback: bool = False
+    talk_s: float = 0.0
+    """Talk time of the ended talks: an agent's pickup to that talk's end, summed over the
+    agents a transfer took the call to (the waits between are not talk)."""
+    talk_from: float | None = None
+    """Pickup of the talk in progress."""
     recovered_by: str = ""
     """``callback`` (a CallRecovered) or ``redial:<call_id>``; empty if not renewed."""
     queues: dict[str, QueueFacts] = field(default_factory=dict)
@@ -168,7 +178,12 @@ def contribution_row(call: CallFacts, queue: str | None, sl_threshold_s: float) 
         offered = call.queued_at is not None
         outcome = call.outcome
         first_offer = call.first_offer_at
+        entered_at = call.queued_at
         callback = call.callback
+        wait_s = call.wait_s
+        answered = outcome == ANSWERED
+        talked = 1 if answered and call.ended_at is not None and call.answered_at is not None else 0
+        talk_s = call.talk_s if talked else 0.0
     else:
         qf = call.queues.get(queue)
         if qf is None:
@@ -176,14 +191,12 @@ def contribution_row(call: CallFacts, queue: str | None, sl_threshold_s: float) 
         outcome = qf.outcome
         offered = qf.entered and outcome != REJECTED
         first_offer = qf.first_offer_at
+        entered_at = qf.arrived_at
         callback = qf.callback
-    answered = outcome == ANSWERED
-    talk_s = 0.0
-    talked = 0
-    if answered and call.ended_at is not None and call.answered_at is not None and (
-        queue is None or call.answer_queue == queue
-    ):
-        talk_s, talked = call.ended_at - call.answered_at, 1
+        wait_s = qf.wait_s
+        answered = outcome == ANSWERED
+        talked = 1 if answered and qf.talked else 0
+        talk_s = qf.talk_s if talked else 0.0
     lost = outcome in LOST
     open_ = outcome is None
     # Built positionally, in field order: this function is the engine's hot spot.
@@ -191,14 +204,14 @@ def contribution_row(call: CallFacts, queue: str | None, sl_threshold_s: float) 
         (1, 1 if offered else 0)  # received, offered
         + _OUTCOME_ROWS[outcome]  # answered .. lost
         + (
-            1 if answered and call.wait_s <= sl_threshold_s else 0,  # answered_within
+            1 if answered and wait_s <= sl_threshold_s else 0,  # answered_within
             1 if call.informed else 0,
             1 if offered and open_ else 0,  # waiting
             1 if open_ and not offered else 0,  # in_ivr
             1 if callback else 0,
-            1 if offered and (first_offer is None or first_offer != call.queued_at) else 0,
+            1 if offered and (first_offer is None or first_offer != entered_at) else 0,
             1 if lost and call.recovered_by else 0,  # recovered
-            call.wait_s if answered else 0.0,  # sum_wait_answered_s
+            wait_s if answered else 0.0,  # sum_wait_answered_s
             talk_s,
             talked,  # talk_count
             0.0,  # busy_s

@@ -216,7 +216,8 @@ class CallLog:
             line = self.lines.get(r.queue)
             if line is None:
                 line = self.lines[r.queue] = {}
-            line[r.call_id] = f.queued_at
+            # an overflow carries on its wait; a transfer waits anew
+            line[r.call_id] = r.at if f.outcome == ANSWERED else f.queued_at
         if r.caller:
             self._set_caller(f, r.caller)
 
@@ -246,9 +247,11 @@ class CallLog:
             line.pop(r.call_id, None)
         if qf.outcome is None:
             qf.outcome = ANSWERED
+            qf.wait_s = r.wait_s
         if f.answered_at is None:
             f.answered_at, f.answer_queue, f.agent_id = r.at, r.queue, r.agent_id
             f.wait_s = r.wait_s
+        f.talk_from = r.at
         if r.callback:
             f.callback = qf.callback = True
         self.talking[r.call_id] = r.queue
@@ -287,6 +290,14 @@ class CallLog:
         f = self.calls.get(r.call_id)
         if f is not None:
             f.ended_at = r.at
+            if f.talk_from is not None:  # this agent's talk, credited to its queue
+                talk = r.at - f.talk_from
+                f.talk_s += talk
+                f.talk_from = None
+                qf = f.queues.get(r.queue)
+                if qf is not None:
+                    qf.talk_s += talk
+                    qf.talked = True
             self.dirty[r.call_id] = f
 
 

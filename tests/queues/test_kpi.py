@@ -350,3 +350,41 @@ def test_an_ivr_abandon_after_the_menu_is_abandoned_and_lost_not_left_ivr() -> N
     # a: abandoned and lost (1 of 2 received: GAP02 = 0.5); b: a plain IVR hang-up
     assert (counts.received, counts.abandoned, counts.lost, counts.left_ivr) == (2, 1, 1, 1)
     assert kpi.report(0, 900).value("GAP02") == 0.5
+
+
+def test_a_call_transferred_by_its_agent_counts_each_queues_own_wait_and_talk() -> None:
+    """support answers after 10 s and talks 60 s, then its agent transfers the caller to
+    sales, who waits 5 s there and talks 100 s: one call overall, answered once."""
+    e = engine([
+        CallReceived(0, "t1", ""),
+        CallQueued(0, "t1", "support"),
+        CallOffered(10, "t1", "support", "a1"),
+        CallAnswered(10, "t1", "support", "a1", wait_s=10),
+        CallEnded(70, "t1", "support", "a1", "agent"),
+        CallQueued(70, "t1", "sales"),
+        CallOffered(75, "t1", "sales", "s1"),
+        CallAnswered(75, "t1", "sales", "s1", wait_s=5),
+        CallEnded(175, "t1", "sales", "s1", "caller"),
+    ])
+    overall = e.counts(0, DAY)
+    assert (overall.received, overall.answered, overall.sum_wait_answered_s) == (1, 1, 10)
+    assert (overall.sum_talk_s, overall.talk_count) == (160, 1)  # 60 + 100, not 10..175
+    support, sales = e.counts(0, DAY, "support"), e.counts(0, DAY, "sales")
+    assert (support.answered, support.sum_wait_answered_s, support.sum_talk_s) == (1, 10, 60)
+    assert (sales.offered, sales.answered, sales.sum_wait_answered_s) == (1, 1, 5)
+    assert (sales.sum_talk_s, sales.talk_count, sales.waited) == (100, 1, 1)
+    assert support.waited == 1  # offered 10 s after its entry, not at once
+    assert sales.answered_within == 1
+
+
+def test_a_transferred_call_waits_anew_in_the_live_view() -> None:
+    e = engine([
+        CallReceived(0, "t1", ""),
+        CallQueued(0, "t1", "support"),
+        CallOffered(10, "t1", "support", "a1"),
+        CallAnswered(10, "t1", "support", "a1", wait_s=10),
+        CallEnded(70, "t1", "support", "a1", "agent"),
+        CallQueued(70, "t1", "sales"),
+    ])
+    live = e.live(100, "sales")
+    assert live.waiting == 1 and live.longest_wait_s == 30
