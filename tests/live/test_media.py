@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
+import select
 import struct
 from collections.abc import Callable
 from pathlib import Path
@@ -82,6 +83,7 @@ def media_test(test: Callable[[MediaEngine], object]) -> Callable[[], None]:
 
     wrapper.__name__ = test.__name__
     wrapper.__doc__ = test.__doc__
+    wrapper.body = test  # type: ignore[attr-defined]  # to run it again another way
     return wrapper
 
 
@@ -105,6 +107,27 @@ async def test_two_legs_exchange_audio_through_the_clock(engine: MediaEngine) ->
     assert a.stats.sent == b.stats.received == 25
     assert a.latched == ("127.0.0.1", b.port)
     assert len(engine.legs) == 2 and engine.totals().sent == 50
+
+
+def test_legs_are_read_without_epoll_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where select.epoll does not exist each leg's socket gets its own add_reader."""
+    monkeypatch.delattr(select, "epoll")
+    media_test(test_two_legs_exchange_audio_through_the_clock.body)()  # type: ignore[attr-defined]
+
+
+@media_test
+async def test_an_engine_closed_then_reused_reads_its_new_legs(engine: MediaEngine) -> None:
+    """close() drops the shared reader; the next open_leg makes a new one."""
+    first = await engine.open_leg()
+    engine.close()
+    assert first.closed and first.sock is None
+    heard: list[bytes] = []
+    a = await engine.open_leg(on_audio=lambda leg, p: heard.append(p))
+    b = await engine.open_leg()
+    engine.set_remote(b, "127.0.0.1", a.port)
+    engine.play(b, frames(0, 3))
+    await until(lambda: len(heard) == 3)
+    assert heard == frames(0, 3) and a.stats.received == 3
 
 
 @media_test
