@@ -292,9 +292,7 @@ class Taps:
         found = self.recordings.get(call_id)
         if found is None:
             return None
-        info = found.info()
-        return RecordingMeta(info.call_id, info.queue, info.path, info.started_at,
-                             info.ended_at, info.seconds, info.bytes, info.failed)
+        return found.info()
 
     def listen(self, call_id: str, target: str, who: str,
                on_end: Callable[[ListenSession], None]) -> ListenSession:

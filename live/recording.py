@@ -26,14 +26,14 @@ import re
 import struct
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from monitoring.engine import RecordingMeta
 from sip import g711
 
-__all__ = ["CHUNK_TICKS", "FRAME", "Recording", "RecordingInfo", "RecordingWriter",
+__all__ = ["CHUNK_TICKS", "FRAME", "Recording", "RecordingWriter",
            "WavFile", "decode", "interleave", "recording_path", "sweep"]
 
 log = logging.getLogger("accueil.recording")
@@ -105,23 +105,6 @@ class WavFile:
         if self._file is not None:
             self._file.close()
             self._file = None
-
-
-@dataclass(frozen=True, slots=True)
-class RecordingInfo:
-    """What the supervision API tells about one recording."""
-
-    call_id: str
-    queue: str
-    path: str
-    started_at: float
-    ended_at: float | None
-    seconds: float
-    """Audio recorded so far (20 ms per tick)."""
-    bytes: int
-    """Size of the WAV (header included) once written."""
-    failed: str | None = None
-    """Why writing failed (disk full...), if it did."""
 
 
 class RecordingWriter:
@@ -238,9 +221,9 @@ class Recording:
 
         self.writer.submit(finish, self._error)
 
-    def info(self) -> RecordingInfo:
+    def info(self) -> RecordingMeta:
         """What is known now (``bytes``: what the writer thread has written so far)."""
-        return RecordingInfo(self.call_id, self.queue, str(self.path), self.started_at,
+        return RecordingMeta(self.call_id, self.queue, str(self.path), self.started_at,
                              self.ended_at, self.ticks * FRAME / SAMPLE_RATE, self._written,
                              self.failed)
 

@@ -47,17 +47,6 @@ __all__ = ["Callback", "Callbacks"]
 log = logging.getLogger("accueil.callbacks")
 
 
-def unreached_reason(status: int) -> str:
-    """``CallbackUnreached`` reason for the final status of the caller's leg."""
-    if status in (486, 600):
-        return "busy"
-    if status == 603:
-        return "declined"
-    if status in (408, 480, 487):
-        return "no_answer"
-    return "error"
-
-
 @dataclass(eq=False, slots=True)
 class Callback:
     """One callback in progress: the agent's leg, then the caller's, then the bridge."""
@@ -268,7 +257,7 @@ class Callbacks:
                 cb.caller_leg = None
                 if cb.state == "calling_caller" and not cancelled:
                     call_log("callback_failed", cb.call_id, number=cb.number, status=status)
-                    self._unreached(cb, unreached_reason(status))
+                    self._unreached(cb, failure_reason(status))
             case sip_ev.AgentLegHungUp(by_agent=by_peer):
                 cb.caller_leg = None
                 if by_peer and cb.state == "connected":
