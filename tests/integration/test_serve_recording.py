@@ -201,3 +201,45 @@ def test_recorded_call_and_supervisor_listening(tmp_path: Path, redis_url: str,
     frames = sup_rtp.received
     heard = sum(frame == bytes([mixed]) * 160 for frame in frames)
     assert heard > 25, (len(frames), heard, {f[0] for f in frames})
+
+
+def test_known_audio_crosses_the_bridge_both_ways_across_pcmu_and_pcma(tmp_path: Path) -> None:
+    """The caller (PCMU) sends frames of one byte value, the agent (PCMA) of another: each
+    must receive the other's frames, transcoded to its own law, byte for byte."""
+    assert SIPP is not None
+    caller_rtp, agent_rtp = RtpPeer(CALLER_BYTE, 0), RtpPeer(AGENT_BYTE, 8)
+    agent, agent_port = phone(tmp_path, agent_rtp, "PCMA")
+    config = serve_config(tmp_path, [("a1", 5, agent_port)])
+    records = Records()
+    stop = threading.Event()
+    pumping = threading.Thread(target=pump, args=([caller_rtp, agent_rtp], stop), daemon=True)
+    pumping.start()
+    thread = ServerThread(config, sinks=[records]).start()
+    try:
+        host, port = thread.sip_address
+        done = subprocess.run(
+            [SIPP, "-sf", str(HERE / "sipp" / "caller_rtp_elsewhere.xml"), "-key", "rtp_port",
+             str(caller_rtp.port), "-s", "agents", f"{host}:{port}", "-i", "127.0.0.1",
+             "-p", str(free_port()), "-mi", "127.0.0.1", "-mp", str(free_port(even=True)),
+             "-d", "2500", "-m", "1", "-nostdin", "-timeout", "30s", "-timeout_error",
+             "-trace_err"], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+            check=False)
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        assert wait_for(lambda: bool(records.of(rec.CallEnded)))
+        assert finish(agent)[0] == 0
+    finally:
+        stop.set()
+        pumping.join(timeout=2)
+        if agent.poll() is None:
+            agent.kill()
+            agent.communicate()
+        thread.stop(grace_s=0.5)
+        for peer in (caller_rtp, agent_rtp):
+            peer.sock.close()
+    to_agent = g711.ulaw_to_alaw(bytes([CALLER_BYTE]) * 160)  # what the agent must get
+    to_caller = g711.alaw_to_ulaw(bytes([AGENT_BYTE]) * 160)
+    assert to_agent != bytes([CALLER_BYTE]) * 160  # a real transcoding, not a copy
+    got_agent = sum(frame == to_agent for frame in agent_rtp.received)
+    got_caller = sum(frame == to_caller for frame in caller_rtp.received)
+    assert got_agent > 25, (len(agent_rtp.received), {f[0] for f in agent_rtp.received})
+    assert got_caller > 25, (len(caller_rtp.received), {f[0] for f in caller_rtp.received})
