@@ -38,6 +38,11 @@ not an IP address or network: '10.0.0/8'``), all at once, never as a traceback::
       retention_days: 90          # older files are deleted (at start, then hourly)
       queues: [general]           # absent: every queue
     http: 127.0.0.1:8080          # optional: the supervision API and dashboard
+    kpis:                         # optional: how the indicators are counted
+      interval_minutes: 15        # report intervals: 15, 30 or 60
+      sl_threshold_s: 40          # T2-IQ01: answered within this many seconds
+      redial_window_h: 24         # T2-IQ04: a lost caller answered again within this is renewed
+      calendar: france_travail    # an IVR calendar: splits the figures into HO and HNO
     callbacks:                    # optional: how callbacks reach callers (through the trunk)
       uri: "sip:{number}@192.0.2.1:5060"   # {number}: the number to call back
       ring_s: 30                  # the caller's phone rings this long before giving up
@@ -76,8 +81,9 @@ __all__ = [
 ]
 
 _TOP: Final = ("sip", "trunks", "rtp", "ivr", "queues", "agents", "data", "http", "recording",
-                "callbacks")
+                "callbacks", "kpis")
 _CALLBACKS: Final = ("uri", "ring_s")
+_KPIS: Final = ("interval_minutes", "sl_threshold_s", "redial_window_h", "calendar")
 _RECORDING: Final = ("dir", "retention_days", "queues")
 _SIP: Final = ("listen", "transports", "advertise", "grace_s", "retry_after_s", "reject_with")
 _TRUNK: Final = ("allow", "rate", "burst", "reject_with")
@@ -179,6 +185,12 @@ class ServeConfig:
     """Template of a callback's Request-URI, ``{number}`` replaced; ``None``: no callbacks
     can be dialled (a callback offer fails and the agent is freed)."""
     callback_ring_s: float = 30.0
+    kpi_interval_s: float = 900.0
+    sl_threshold_s: float = 40.0
+    redial_window_s: float = 86400.0
+    kpi_calendar: str | None = None
+    """Name of the IVR calendar whose HO/HNO classes split the indicators (checked at start,
+    when the IVR file is loaded)."""
 
     @property
     def media_address(self) -> str:
@@ -280,6 +292,7 @@ class _Loader:
             self.values["http"] = http
         self._recording(top)
         self._callbacks(top)
+        self._kpis(top)
         if ivr_file is None:
             return None
         return ServeConfig(source=self.reader.filename, ivr_file=ivr_file, **self.values)
@@ -486,6 +499,19 @@ class _Loader:
             else:
                 self.values["callback_uri"] = uri
         self.values["callback_ring_s"] = fields.number("ring_s", 30.0, 5.0, 300.0)
+
+    def _kpis(self, top: Fields) -> None:
+        fields = self.reader.mapping(top.get("kpis"), "kpis", _KPIS)
+        minutes = fields.integer("interval_minutes", 15, 1, 60)
+        if minutes not in (15, 30, 60):
+            fields.error("interval_minutes", f"expected 15, 30 or 60, got {minutes}")
+        self.values["kpi_interval_s"] = 60.0 * minutes
+        self.values["sl_threshold_s"] = fields.number("sl_threshold_s", 40.0, 1.0, 3600.0)
+        self.values["redial_window_s"] = 3600.0 * fields.number("redial_window_h", 24.0, 0.0,
+                                                                 24.0 * 31)
+        calendar = fields.text("calendar")
+        if calendar is not None:
+            self.values["kpi_calendar"] = calendar
 
     def _skills(self, fields: Fields) -> dict[str, int]:
         skills = self.reader.mapping(fields.get("skills"), fields.sub("skills"))

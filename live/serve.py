@@ -64,6 +64,8 @@ class Server:
         self.file0 = file0
         self.extra_sinks = list(sinks)
         self.kpi = KpiEngine()
+        """Replaced at start by one counting as the ``kpis`` section says."""
+        self.classify: Callable[[float], str] | None = None
         self.clock: AsyncioScheduler | None = None
         self.media: MediaEngine | None = None
         self.transport: SipTransport | None = None
@@ -92,6 +94,17 @@ class Server:
             tree = load_file(config.ivr_file, queues=queues)
         except IvrConfigError as exc:
             raise StartError(str(exc)) from None
+        classify = None
+        if config.kpi_calendar is not None:
+            calendar = tree.calendars.get(config.kpi_calendar)
+            if calendar is None:
+                known = ", ".join(sorted(tree.calendars)) or "none"
+                raise StartError(f"{config.source}: kpis.calendar: no calendar "
+                                 f"{config.kpi_calendar!r} in {config.ivr_file} ({known})")
+            classify = calendar.classify
+        self.classify = classify
+        self.kpi = KpiEngine(config.kpi_interval_s, config.sl_threshold_s,
+                             config.redial_window_s, classify)
         data = config.data_dir or Path.home() / ".cache" / "accueil"
         self.prompts = PromptBank(config.prompts_dir or config.ivr_file.parent,
                                   data / "tts-cache", config.voices, config.silent_fallback)
@@ -149,7 +162,7 @@ class Server:
         assert self.runtime is not None and self.ivr is not None
         try:
             closer = await start_supervision(self.config, self.runtime, self.kpi, self.ivr,
-                                             telephony=self.taps)
+                                             telephony=self.taps, classify=self.classify)
         except Exception as exc:
             await self._close()
             raise StartError(f"supervision: {exc}") from None

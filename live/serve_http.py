@@ -29,7 +29,8 @@ Closer = Callable[[], Awaitable[None]]
 
 
 async def start_supervision(config: ServeConfig, runtime: Runtime, kpi: KpiEngine,
-                            ivr: IvrService, telephony: Telephony | None = None) -> Closer:
+                            ivr: IvrService, telephony: Telephony | None = None,
+                            classify: Callable[[float], str] | None = None) -> Closer:
     """Open the store (and serve the API if ``config.http``); returns what closes them."""
     extra: dict[str, object] = {}
     if config.http is not None:
@@ -54,7 +55,8 @@ async def start_supervision(config: ServeConfig, runtime: Runtime, kpi: KpiEngin
             await close_redis()
 
         return close_store
-    app = create_app(settings, RuntimeView(runtime, store, file0, telephony=telephony))
+    app = create_app(settings, RuntimeView(runtime, store, file0, classify,
+                                           telephony=telephony))
     try:
         handle = await serve(app, config.http[0], config.http[1])
     except BaseException:

@@ -59,6 +59,10 @@ def test_the_smallest_file_is_an_ivr_file() -> None:
     ("ivr: [file]\n", "c.yaml:1: ivr: expected a mapping"),
     ("ivr: {file: x\n", "c.yaml:2: YAML syntax error"),
     ("surprise: 1\nivr: {file: x}\n", "c.yaml:1: surprise: unknown field"),
+    ("ivr: {file: x}\nkpis: {interval_minutes: 20}\n",
+     "c.yaml:2: kpis.interval_minutes: expected 15, 30 or 60, got 20"),
+    ("ivr: {file: x}\ncallbacks: {uri: 'sip:pbx.example'}\n",
+     "c.yaml:2: callbacks.uri: expected a sip: URI with {number}"),
 ])
 def test_problems_name_file_line_and_field(text: str, expected: str) -> None:
     with pytest.raises(ServeConfigError) as caught:
@@ -89,3 +93,29 @@ def test_overrides_from_the_command_line() -> None:
 ])
 def test_parse_hostport(text: str, parsed: tuple[str, int] | None) -> None:
     assert parse_hostport(text) == parsed
+
+
+def test_kpis_count_as_the_configuration_says(tmp_path: Path) -> None:
+    """Intervals, threshold, redial window and the HO/HNO calendar reach the KPI engine; an
+    unknown calendar stops the start with a message naming it."""
+    from dataclasses import replace
+
+    from live.serve import StartError
+    from live.serve_thread import ServerThread
+
+    example = ROOT / "examples" / "accueil.yaml"
+    config = load_config(example).with_overrides(sip="127.0.0.1:0")
+    config = replace(config, data_dir=None, http=None, agent_lines=(), rtp_address="127.0.0.1",
+                     sip_host="127.0.0.1", advertise=None, silent_fallback=True,
+                     prompts_dir=tmp_path, kpi_interval_s=1800.0, sl_threshold_s=30.0,
+                     redial_window_s=7200.0, kpi_calendar="support")
+    thread = ServerThread(config).start()
+    try:
+        kpi = thread.server.kpi
+        assert (kpi.interval_s, kpi.sl_threshold_s, kpi.redial_window_s) == (1800, 30, 7200)
+        assert thread.server.classify is not None
+        assert thread.server.classify(1795420800.0) in ("HO", "HNO", "closed")
+    finally:
+        thread.stop(grace_s=0)
+    with pytest.raises(StartError, match=r"kpis\.calendar: no calendar 'nope'.*support"):
+        ServerThread(replace(config, kpi_calendar="nope")).start()
