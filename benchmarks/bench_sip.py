@@ -21,22 +21,24 @@ on 127.0.0.1; SIPp runs as a separate process on the same cores.
 Targets: >= 1,000 set-ups/s with no failure; >= 1,000 concurrent calls with media under
 20 ms event-loop lag p99.
 
-Measured (2 cores shared with SIPp and other engineers' jobs, CPython 3.11, asyncio's default
-loop). Before/after issue 3's work, run back to back at the same load (load average 1.6-2.3):
+Measured (2 cores shared with SIPp and other engineers' jobs, CPython 3.11, asyncio's
+default loop). Before/after issue 3's work, run back to back at the same load (load average
+1.6-2.3):
 
-* set-up rate at 1,000/s asked: before 869-908/s, server 86-87 % of one core (about half
-  of it in the SIP message layer's parse/validate); after 999/s (SIPp's ceiling for that
-  rate), 64-67 %. At 1,200/s asked: before 580/s (overloaded, throughput
-  collapsing); after 1,181-1,197/s, 75-85 %. At 1,500/s asked: before 148/s with 76 failed calls;
-  after 1,327/s, no failure, 96 % (and ~840/s in one run at load 2.9). No failed call in any
-  other run.
+* set-up rate at 1,000/s asked: before 869-908/s, server 86-87 % of one core (about half of
+  it in the SIP message layer's parse/validate); after 983-999/s (SIPp's ceiling for that
+  rate), 61-73 %. At 1,200/s asked: before 580/s (overloaded, throughput collapsing); after
+  1,181-1,197/s, 75-85 %. At 1,500/s asked: before 148/s with 76 failed calls; after
+  1,327-1,351/s, no failure, 96-97 % (and ~840/s in one run at load 2.9). No failed call in
+  any other run.
 * 1,000 calls with media, SIPp echoing every packet (~100,000 packets/s): loop lag p99
-  before 21.0-23.1 ms (media tick lag p99 16-19 ms), server 80-95 % of a core; after
-  7.5-7.7 ms (tick 2.4-3.2 ms), 56-57 %. Over the other runs after: p99 5.3-19.7 ms in
-  most, but 30-140 ms in about a third of the runs made while other jobs loaded the machine
-  (load 2-4), most of those with the server's CPU and packets/s dropping at the same time
-  (starved, not busy). The p99 is over a 3 s window (~300 probe samples): the third-worst
-  stall. Without echo (52,000 packets/s): 39 % of a core.
+  before 21.0-23.1 ms (media tick lag p99 16-19 ms), server 80-95 % of a core; after 7.5-7.7
+  ms (tick 2.4-3.2 ms), 56-57 %. Over the other runs after (CPU 53-82 % of a core, the
+  figure swings with what shares the cores): p99 5.3-19.7 ms in most (6.9-8.0 ms at load
+  1-1.4), but 30-140 ms in about a third of the runs made while other jobs loaded the
+  machine (load 2-4), most of those with the server's CPU and packets/s dropping at the same
+  time (starved, not busy). The p99 is over a 3 s window (~300 probe samples): the third-
+  worst stall. Without echo (52,000 packets/s): 39-43 % of a core, p99 9.6 ms at load 1.
 * Full-heap garbage collections (two per run, 15-65 ms) fall in the ramp-up, not in the
   measured window; an application-level gc.freeze()/threshold would keep them out of calls.
 """
