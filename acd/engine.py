@@ -18,7 +18,7 @@ import heapq
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 from acd import events as ev
 from acd.commands import (
@@ -127,7 +127,7 @@ class Acd:
         if now < self._now:  # _tick, inline: this runs for every event
             raise AcdError(f"time went backwards: {now} after {self._now}")
         self._now = now
-        handler = self._handlers.get(type(event))
+        handler = _HANDLERS.get(type(event))
         if handler is None:
             raise AcdError(f"unknown event {type(event).__name__}")
         handler(self, event, now)
@@ -396,24 +396,6 @@ class Acd:
             agent.calls_today = 0
         for agent in available:
             self.roster.list(agent)
-
-    _handlers: ClassVar[dict[type, Callable[[Acd, Any, float], None]]] = {
-        ev.CallQueued: _on_call_queued,
-        ev.CallerHungUp: _on_caller_hung_up,
-        ev.CallbackRequested: _on_callback_requested,
-        ev.CallbackReached: _on_callback_reached,
-        ev.CallbackUnreached: _on_callback_unreached,
-        ev.AgentAnswered: _on_agent_answered,
-        ev.OfferFailed: _on_offer_failed,
-        ev.AgentHungUp: _on_agent_hung_up,
-        ev.AgentLoggedIn: _on_logged_in,
-        ev.AgentLoggedOut: _on_logged_out,
-        ev.AgentPaused: _on_paused,
-        ev.AgentResumed: _on_resumed,
-        ev.WrapUpExtended: _on_wrapup_extended,
-        ev.AgentSkillsChanged: _on_skills_changed,
-        ev.DayStarted: _on_day_started,
-    }
 
     # ------------------------------------------------------------------ queueing
 
@@ -781,3 +763,22 @@ class Acd:
         """Callers waiting in ``queue``, best first."""
         return (self.calls[e.call_id] for e in self.lines[queue])
 
+
+_HANDLERS: dict[type, Callable[[Acd, Any, float], None]] = {
+    ev.CallQueued: Acd._on_call_queued,
+    ev.CallerHungUp: Acd._on_caller_hung_up,
+    ev.CallbackRequested: Acd._on_callback_requested,
+    ev.CallbackReached: Acd._on_callback_reached,
+    ev.CallbackUnreached: Acd._on_callback_unreached,
+    ev.AgentAnswered: Acd._on_agent_answered,
+    ev.OfferFailed: Acd._on_offer_failed,
+    ev.AgentHungUp: Acd._on_agent_hung_up,
+    ev.AgentLoggedIn: Acd._on_logged_in,
+    ev.AgentLoggedOut: Acd._on_logged_out,
+    ev.AgentPaused: Acd._on_paused,
+    ev.AgentResumed: Acd._on_resumed,
+    ev.WrapUpExtended: Acd._on_wrapup_extended,
+    ev.AgentSkillsChanged: Acd._on_skills_changed,
+    ev.DayStarted: Acd._on_day_started,
+}
+"""Event type -> its handler (module level: a compiled class cannot hold its methods in a dict)."""
