@@ -22,6 +22,22 @@ class OfferCall:
     number: str = ""
     """Number to call back (callbacks only)."""
 
+    def __init__(
+        self,
+        call_id: str,
+        agent_id: str,
+        queue: str,
+        ring_timeout_s: float,
+        callback: bool = False,
+        number: str = "",
+    ) -> None:
+        object.__setattr__(self, "call_id", call_id)
+        object.__setattr__(self, "agent_id", agent_id)
+        object.__setattr__(self, "queue", queue)
+        object.__setattr__(self, "ring_timeout_s", ring_timeout_s)
+        object.__setattr__(self, "callback", callback)
+        object.__setattr__(self, "number", number)
+
 
 @dataclass(frozen=True, slots=True)
 class CancelOffer:
@@ -30,6 +46,11 @@ class CancelOffer:
     call_id: str
     agent_id: str
     reason: str
+
+    def __init__(self, call_id: str, agent_id: str, reason: str) -> None:
+        object.__setattr__(self, "call_id", call_id)
+        object.__setattr__(self, "agent_id", agent_id)
+        object.__setattr__(self, "reason", reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +62,14 @@ class PlayAnnouncement:
     position: int
     estimated_wait_s: float | None
 
+    def __init__(
+        self, call_id: str, queue: str, position: int, estimated_wait_s: float | None
+    ) -> None:
+        object.__setattr__(self, "call_id", call_id)
+        object.__setattr__(self, "queue", queue)
+        object.__setattr__(self, "position", position)
+        object.__setattr__(self, "estimated_wait_s", estimated_wait_s)
+
 
 @dataclass(frozen=True, slots=True)
 class OverflowCall:
@@ -50,6 +79,12 @@ class OverflowCall:
     from_queue: str
     to_queue: str
     reason: str
+
+    def __init__(self, call_id: str, from_queue: str, to_queue: str, reason: str) -> None:
+        object.__setattr__(self, "call_id", call_id)
+        object.__setattr__(self, "from_queue", from_queue)
+        object.__setattr__(self, "to_queue", to_queue)
+        object.__setattr__(self, "reason", reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +96,12 @@ class RouteToFallback:
     action: str
     reason: str
 
+    def __init__(self, call_id: str, queue: str, action: str, reason: str) -> None:
+        object.__setattr__(self, "call_id", call_id)
+        object.__setattr__(self, "queue", queue)
+        object.__setattr__(self, "action", action)
+        object.__setattr__(self, "reason", reason)
+
 
 @dataclass(frozen=True, slots=True)
 class RejectCall:
@@ -70,6 +111,12 @@ class RejectCall:
     queue: str
     action: str
     reason: str
+
+    def __init__(self, call_id: str, queue: str, action: str, reason: str) -> None:
+        object.__setattr__(self, "call_id", call_id)
+        object.__setattr__(self, "queue", queue)
+        object.__setattr__(self, "action", action)
+        object.__setattr__(self, "reason", reason)
 
 
 Command = OfferCall | CancelOffer | PlayAnnouncement | OverflowCall | RouteToFallback | RejectCall

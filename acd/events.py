@@ -24,12 +24,31 @@ class CallQueued:
     since: float | None = None
     """When the caller's wait started, if before now (a transfer keeps its wait)."""
 
+    def __init__(
+        self,
+        call_id: str,
+        queue: str,
+        priority: int = 0,
+        points: int = 0,
+        caller: str = "",
+        since: float | None = None,
+    ) -> None:
+        object.__setattr__(self, "call_id", call_id)
+        object.__setattr__(self, "queue", queue)
+        object.__setattr__(self, "priority", priority)
+        object.__setattr__(self, "points", points)
+        object.__setattr__(self, "caller", caller)
+        object.__setattr__(self, "since", since)
+
 
 @dataclass(frozen=True, slots=True)
 class CallerHungUp:
     """The caller's leg ended (in line: an abandon; connected: the end of the call)."""
 
     call_id: str
+
+    def __init__(self, call_id: str) -> None:
+        object.__setattr__(self, "call_id", call_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +59,19 @@ class CallbackRequested:
     number: str = ""
     """Number to call back; empty means the number presented."""
 
+    def __init__(self, call_id: str, number: str = "") -> None:
+        object.__setattr__(self, "call_id", call_id)
+        object.__setattr__(self, "number", number)
+
 
 @dataclass(frozen=True, slots=True)
 class CallbackReached:
     """The caller answered the callback dialled after its agent picked up: they talk now."""
 
     call_id: str
+
+    def __init__(self, call_id: str) -> None:
+        object.__setattr__(self, "call_id", call_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +82,10 @@ class CallbackUnreached:
     call_id: str
     reason: str = "no_answer"
 
+    def __init__(self, call_id: str, reason: str = 'no_answer') -> None:
+        object.__setattr__(self, "call_id", call_id)
+        object.__setattr__(self, "reason", reason)
+
 
 @dataclass(frozen=True, slots=True)
 class AgentAnswered:
@@ -63,6 +93,10 @@ class AgentAnswered:
 
     call_id: str
     agent_id: str
+
+    def __init__(self, call_id: str, agent_id: str) -> None:
+        object.__setattr__(self, "call_id", call_id)
+        object.__setattr__(self, "agent_id", agent_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,12 +107,20 @@ class OfferFailed:
     agent_id: str
     reason: str = "no_answer"
 
+    def __init__(self, call_id: str, agent_id: str, reason: str = 'no_answer') -> None:
+        object.__setattr__(self, "call_id", call_id)
+        object.__setattr__(self, "agent_id", agent_id)
+        object.__setattr__(self, "reason", reason)
+
 
 @dataclass(frozen=True, slots=True)
 class AgentHungUp:
     """The agent ended a connected call."""
 
     call_id: str
+
+    def __init__(self, call_id: str) -> None:
+        object.__setattr__(self, "call_id", call_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +137,9 @@ class AgentLoggedOut:
 
     agent_id: str
 
+    def __init__(self, agent_id: str) -> None:
+        object.__setattr__(self, "agent_id", agent_id)
+
 
 @dataclass(frozen=True, slots=True)
 class AgentPaused:
@@ -103,12 +148,19 @@ class AgentPaused:
     agent_id: str
     reason: str = "pause"
 
+    def __init__(self, agent_id: str, reason: str = 'pause') -> None:
+        object.__setattr__(self, "agent_id", agent_id)
+        object.__setattr__(self, "reason", reason)
+
 
 @dataclass(frozen=True, slots=True)
 class AgentResumed:
     """An agent made themselves available (ends a pause or a wrap-up early)."""
 
     agent_id: str
+
+    def __init__(self, agent_id: str) -> None:
+        object.__setattr__(self, "agent_id", agent_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +169,10 @@ class WrapUpExtended:
 
     agent_id: str
     extra_s: float
+
+    def __init__(self, agent_id: str, extra_s: float) -> None:
+        object.__setattr__(self, "agent_id", agent_id)
+        object.__setattr__(self, "extra_s", extra_s)
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,3 +80,45 @@ class Call:
     recovers: str = ""
     """For the automatic callback of a lost call: the lost call's id (its records are
     the lost call's; the callback entry itself records only its recovery)."""
+
+    def __init__(
+        self,
+        call_id: str,
+        queue: str,
+        priority: int,
+        points: int,
+        caller: str,
+        since: float,
+        queued_at: float,
+        entry: Entry,
+        state: str = 'waiting',
+        agent_id: str | None = None,
+        callback: bool = False,
+        callback_number: str = "",
+        answered_at: float | None = None,
+        max_wait_at: float | None = None,
+        escalate_at: float | None = None,
+        announce_at: float | None = None,
+        attempts: int = 0,
+        retry_at: float | None = None,
+        recovers: str = "",
+    ) -> None:
+        self.call_id = call_id
+        self.queue = queue
+        self.priority = priority
+        self.points = points
+        self.caller = caller
+        self.since = since
+        self.queued_at = queued_at
+        self.entry = entry
+        self.state = state
+        self.agent_id = agent_id
+        self.callback = callback
+        self.callback_number = callback_number
+        self.answered_at = answered_at
+        self.max_wait_at = max_wait_at
+        self.escalate_at = escalate_at
+        self.announce_at = announce_at
+        self.attempts = attempts
+        self.retry_at = retry_at
+        self.recovers = recovers

@@ -113,6 +113,28 @@ class QueueFacts:
     """Talk with this queue's agents (ended talks only)."""
     talked: bool = False
 
+    def __init__(
+        self,
+        queue: str,
+        arrived_at: float,
+        entered: bool = False,
+        first_offer_at: float | None = None,
+        outcome: str | None = None,
+        callback: bool = False,
+        wait_s: float = 0.0,
+        talk_s: float = 0.0,
+        talked: bool = False,
+    ) -> None:
+        self.queue = queue
+        self.arrived_at = arrived_at
+        self.entered = entered
+        self.first_offer_at = first_offer_at
+        self.outcome = outcome
+        self.callback = callback
+        self.wait_s = wait_s
+        self.talk_s = talk_s
+        self.talked = talked
+
 
 @dataclass(slots=True, eq=False)
 class CallFacts:

@@ -35,6 +35,11 @@ class Entry:
     stage: int = 0
     """Escalation stage: who may take the call (see ``QueueConfig.stage_requirements``)."""
 
+    def __init__(self, call_id: str, key: Key, stage: int = 0) -> None:
+        self.call_id = call_id
+        self.key = key
+        self.stage = stage
+
 
 def make_key(priority: int, since: float, points: int, aging_s_per_point: float, seq: int) -> Key:
     """The ordering key of a caller; see the module docstring."""

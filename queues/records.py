@@ -27,6 +27,12 @@ class CallReceived:
     entry: str = ""
     """Entry point (dialled number) the call arrived on."""
 
+    def __init__(self, at: float, call_id: str, caller: str = "", entry: str = "") -> None:
+        object.__setattr__(self, "at", at)
+        object.__setattr__(self, "call_id", call_id)
+        object.__setattr__(self, "caller", caller)
+        object.__setattr__(self, "entry", entry)
+
 
 @dataclass(frozen=True, slots=True)
 class CallInformed:
@@ -36,6 +42,11 @@ class CallInformed:
     call_id: str
     message_id: str = ""
 
+    def __init__(self, at: float, call_id: str, message_id: str = "") -> None:
+        object.__setattr__(self, "at", at)
+        object.__setattr__(self, "call_id", call_id)
+        object.__setattr__(self, "message_id", message_id)
+
 
 @dataclass(frozen=True, slots=True)
 class CallDissuaded:
@@ -44,6 +55,11 @@ class CallDissuaded:
     at: float
     call_id: str
     message_id: str = ""
+
+    def __init__(self, at: float, call_id: str, message_id: str = "") -> None:
+        object.__setattr__(self, "at", at)
+        object.__setattr__(self, "call_id", call_id)
+        object.__setattr__(self, "message_id", message_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +77,11 @@ class CallLeftIvr:
     call_id: str
     outcome: IvrOutcome
 
+    def __init__(self, at: float, call_id: str, outcome: IvrOutcome) -> None:
+        object.__setattr__(self, "at", at)
+        object.__setattr__(self, "call_id", call_id)
+        object.__setattr__(self, "outcome", outcome)
+
 
 @dataclass(frozen=True, slots=True)
 class CallQueued:
@@ -77,6 +98,22 @@ class CallQueued:
     caller: str = ""
     overflow_from: str | None = None
 
+    def __init__(
+        self,
+        at: float,
+        call_id: str,
+        queue: str,
+        priority: int = 0,
+        caller: str = "",
+        overflow_from: str | None = None,
+    ) -> None:
+        object.__setattr__(self, "at", at)
+        object.__setattr__(self, "call_id", call_id)
+        object.__setattr__(self, "queue", queue)
+        object.__setattr__(self, "priority", priority)
+        object.__setattr__(self, "caller", caller)
+        object.__setattr__(self, "overflow_from", overflow_from)
+
 
 @dataclass(frozen=True, slots=True)
 class CallRejected:
@@ -89,6 +126,20 @@ class CallRejected:
     action: str = ""
     """Fallback action the driver ran instead."""
 
+    def __init__(
+        self,
+        at: float,
+        call_id: str,
+        queue: str,
+        reason: Literal['queue_full', 'no_agents'],
+        action: str = "",
+    ) -> None:
+        object.__setattr__(self, "at", at)
+        object.__setattr__(self, "call_id", call_id)
+        object.__setattr__(self, "queue", queue)
+        object.__setattr__(self, "reason", reason)
+        object.__setattr__(self, "action", action)
+
 
 @dataclass(frozen=True, slots=True)
 class CallOffered:
@@ -98,6 +149,12 @@ class CallOffered:
     call_id: str
     queue: str
     agent_id: str
+
+    def __init__(self, at: float, call_id: str, queue: str, agent_id: str) -> None:
+        object.__setattr__(self, "at", at)
+        object.__setattr__(self, "call_id", call_id)
+        object.__setattr__(self, "queue", queue)
+        object.__setattr__(self, "agent_id", agent_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +167,13 @@ class CallOfferFailed:
     agent_id: str
     reason: str
     """``no_answer`` (ring timeout), ``busy``, ``declined``, ``error``, ``logged_out``."""
+
+    def __init__(self, at: float, call_id: str, queue: str, agent_id: str, reason: str) -> None:
+        object.__setattr__(self, "at", at)
+        object.__setattr__(self, "call_id", call_id)
+        object.__setattr__(self, "queue", queue)
+        object.__setattr__(self, "agent_id", agent_id)
+        object.__setattr__(self, "reason", reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +189,22 @@ class CallAnswered:
     callback: bool = False
     """The caller had asked to be called back and kept their place (virtual wait)."""
 
+    def __init__(
+        self,
+        at: float,
+        call_id: str,
+        queue: str,
+        agent_id: str,
+        wait_s: float,
+        callback: bool = False,
+    ) -> None:
+        object.__setattr__(self, "at", at)
+        object.__setattr__(self, "call_id", call_id)
+        object.__setattr__(self, "queue", queue)
+        object.__setattr__(self, "agent_id", agent_id)
+        object.__setattr__(self, "wait_s", wait_s)
+        object.__setattr__(self, "callback", callback)
+
 
 @dataclass(frozen=True, slots=True)
 class CallAbandoned:
@@ -134,6 +214,12 @@ class CallAbandoned:
     call_id: str
     queue: str
     wait_s: float
+
+    def __init__(self, at: float, call_id: str, queue: str, wait_s: float) -> None:
+        object.__setattr__(self, "at", at)
+        object.__setattr__(self, "call_id", call_id)
+        object.__setattr__(self, "queue", queue)
+        object.__setattr__(self, "wait_s", wait_s)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +238,24 @@ class CallOverflowed:
     action: str = ""
     wait_s: float = 0.0
 
+    def __init__(
+        self,
+        at: float,
+        call_id: str,
+        queue: str,
+        reason: Literal['max_wait', 'no_agents'],
+        to_queue: str | None = None,
+        action: str = "",
+        wait_s: float = 0.0,
+    ) -> None:
+        object.__setattr__(self, "at", at)
+        object.__setattr__(self, "call_id", call_id)
+        object.__setattr__(self, "queue", queue)
+        object.__setattr__(self, "reason", reason)
+        object.__setattr__(self, "to_queue", to_queue)
+        object.__setattr__(self, "action", action)
+        object.__setattr__(self, "wait_s", wait_s)
+
 
 @dataclass(frozen=True, slots=True)
 class CallbackRequested:
@@ -162,6 +266,12 @@ class CallbackRequested:
     queue: str
     number: str = ""
 
+    def __init__(self, at: float, call_id: str, queue: str, number: str = "") -> None:
+        object.__setattr__(self, "at", at)
+        object.__setattr__(self, "call_id", call_id)
+        object.__setattr__(self, "queue", queue)
+        object.__setattr__(self, "number", number)
+
 
 @dataclass(frozen=True, slots=True)
 class CallRecovered:
@@ -170,6 +280,13 @@ class CallRecovered:
     at: float
     call_id: str
     how: Literal["callback", "redial"] = "callback"
+
+    def __init__(
+        self, at: float, call_id: str, how: Literal['callback', 'redial'] = 'callback'
+    ) -> None:
+        object.__setattr__(self, "at", at)
+        object.__setattr__(self, "call_id", call_id)
+        object.__setattr__(self, "how", how)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +298,13 @@ class CallEnded:
     queue: str
     agent_id: str
     by: EndedBy
+
+    def __init__(self, at: float, call_id: str, queue: str, agent_id: str, by: EndedBy) -> None:
+        object.__setattr__(self, "at", at)
+        object.__setattr__(self, "call_id", call_id)
+        object.__setattr__(self, "queue", queue)
+        object.__setattr__(self, "agent_id", agent_id)
+        object.__setattr__(self, "by", by)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +319,22 @@ class AgentStateChanged:
     queue: str = ""
     """Queue of the call for ``ringing``, ``on_call`` and ``wrap_up``."""
     call_id: str = ""
+
+    def __init__(
+        self,
+        at: float,
+        agent_id: str,
+        state: AgentState,
+        reason: str = "",
+        queue: str = "",
+        call_id: str = "",
+    ) -> None:
+        object.__setattr__(self, "at", at)
+        object.__setattr__(self, "agent_id", agent_id)
+        object.__setattr__(self, "state", state)
+        object.__setattr__(self, "reason", reason)
+        object.__setattr__(self, "queue", queue)
+        object.__setattr__(self, "call_id", call_id)
 
 
 Record = (
@@ -261,8 +401,9 @@ def _fast_init(cls: type) -> None:
     setattr(cls, "__init__", init)  # noqa: B010
 
 
-for _cls in RECORD_TYPES.values():
-    _fast_init(_cls)
+if not hasattr(CallReceived, "__mypyc_attrs__"):  # compiled by mypyc: __init__ is native
+    for _cls in RECORD_TYPES.values():
+        _fast_init(_cls)
 
 
 def to_dict(record: Record) -> dict[str, Any]:

@@ -86,6 +86,30 @@ class Caller:
     tag: int = 0
     """Free for the world (the simulator keeps the arrival interval here)."""
 
+    def __init__(
+        self,
+        call_id: str,
+        queue: str,
+        handle_s: float,
+        patience_s: float = math.inf,
+        accepts_callback: bool = False,
+        caller: str = "",
+        priority: int = 0,
+        points: int = 0,
+        attempt: int = 1,
+        tag: int = 0,
+    ) -> None:
+        self.call_id = call_id
+        self.queue = queue
+        self.handle_s = handle_s
+        self.patience_s = patience_s
+        self.accepts_callback = accepts_callback
+        self.caller = caller
+        self.priority = priority
+        self.points = points
+        self.attempt = attempt
+        self.tag = tag
+
 
 class _Live:
     __slots__ = ("callback", "caller", "offer", "state", "wants_callback")
