@@ -19,3 +19,7 @@ engine; nothing here routes a call or computes a KPI itself.
   :mod:`simulation.reference` — ``python -m simulation.reference``, the check against the
   exact reference values.
 """
+
+from queues import _native
+
+_native.install()  # ACCUEIL_PURE_PYTHON, stale extensions: before any module loads
