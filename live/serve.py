@@ -104,6 +104,14 @@ class Server:
                                  f"{config.kpi_calendar!r} in {config.ivr_file} ({known})")
             classify = calendar.classify
         self.classify = classify
+        if config.callback_uri is None:
+            wanting = [f"queues.{q.name}.callback_lost" for q in config.queues if q.callback_lost]
+            wanting += [f"{config.ivr_file}: waiting.{name}.callback"
+                        for name, w in tree.waiting.items() if w.callback is not None]
+            if wanting:
+                raise StartError(f"{config.source}: callbacks.uri is missing, and "
+                                 f"{', '.join(wanting)} would call callers back: say how "
+                                 "callbacks reach them (callbacks: {uri: sip:{number}@...})")
         self.kpi = KpiEngine(config.kpi_interval_s, config.sl_threshold_s,
                              config.redial_window_s, classify)
         data = config.data_dir or Path.home() / ".cache" / "accueil"

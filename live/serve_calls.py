@@ -485,7 +485,9 @@ class Calls:
                 if leg is not None and not leg.closed:
                     self.media.stop(leg)
             case RequestCallback(number=number):
-                booked = self.submit(acd_ev.CallbackRequested(call.call_id, number))
+                callbacks = self.agents.callbacks if self.agents is not None else None
+                booked = (callbacks is not None and callbacks.uri is not None
+                          and self.submit(acd_ev.CallbackRequested(call.call_id, number)))
                 self._note("callback_requested", call.call_id, number=number,
                            booked=bool(booked))
                 if booked:

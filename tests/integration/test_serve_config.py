@@ -119,3 +119,21 @@ def test_kpis_count_as_the_configuration_says(tmp_path: Path) -> None:
         thread.stop(grace_s=0)
     with pytest.raises(StartError, match=r"kpis\.calendar: no calendar 'nope'.*support"):
         ServerThread(replace(config, kpi_calendar="nope")).start()
+
+
+def test_callbacks_need_a_way_to_reach_callers(tmp_path: Path) -> None:
+    """A queue calling lost calls back, or an IVR callback key, without callbacks.uri: the
+    server does not start, and says what asks for callbacks."""
+    from dataclasses import replace
+
+    from live.serve import StartError
+    from live.serve_thread import ServerThread
+
+    config = load_config(ROOT / "examples" / "accueil.yaml").with_overrides(sip="127.0.0.1:0")
+    config = replace(config, data_dir=None, http=None, agent_lines=(), rtp_address="127.0.0.1",
+                     sip_host="127.0.0.1", advertise=None, silent_fallback=True,
+                     prompts_dir=tmp_path, callback_uri=None)
+    with pytest.raises(StartError, match=r"callbacks\.uri is missing") as info:
+        ServerThread(config).start()
+    assert "queues.efiling.callback_lost" in str(info.value)
+    assert "waiting.general.callback" in str(info.value)
