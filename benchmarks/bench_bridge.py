@@ -29,9 +29,7 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
 import shutil
-import socket
 import struct
 import subprocess
 import sys
@@ -43,7 +41,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from lagprobe import Probe
+from lagprobe import Probe, failed_calls, free_port, percentile, successful_calls
 
 from acd.model import AgentConfig
 from live.config import AgentLine, load_config
@@ -66,21 +64,8 @@ nodes:
 """
 
 
-def free_port(even: bool = False) -> int:
-    for _ in range(200):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.bind(("127.0.0.1", 0))
-            port: int = s.getsockname()[1]
-        if not even or (port % 2 == 0 and port < 65000):
-            return port
-    raise RuntimeError("no free port")
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
 
 
 def write_ulaw_wav(path: Path, seconds: float, hz: float = 440.0) -> None:
@@ -106,15 +91,8 @@ def write_pcm_wav(path: Path, seconds: float) -> None:
         out.writeframes(b"\x00\x00" * n)
 
 
-def failed_calls(output: str) -> int:
-    """SIPp's final "Failed call" count (cumulative column)."""
-    found = re.findall(r"Failed call\s*\|\s*\d+\s*\|\s*(\d+)", output)
-    return int(found[-1]) if found else -1
 
 
-def successful_calls(output: str) -> int:
-    found = re.findall(r"Successful call\s*\|\s*\d+\s*\|\s*(\d+)", output)
-    return int(found[-1]) if found else -1
 
 
 def main() -> None:

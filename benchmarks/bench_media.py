@@ -38,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lagprobe import Probe
+from lagprobe import Probe, percentile
 
 from live.audio import Prompt, prompt_from_pcm16
 from live.media import MediaEngine
@@ -56,9 +56,6 @@ class Result:
     pps: float
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))] if ordered else 0
 
 
 def tone_prompt() -> Prompt:

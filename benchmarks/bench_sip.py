@@ -59,7 +59,6 @@ import math
 import os
 import re
 import shutil
-import socket
 import struct
 import subprocess
 import sys
@@ -71,7 +70,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lagprobe import Probe
+from lagprobe import Probe, failed_calls, free_port, percentile
 
 from live.config import load_config
 from live.serve_thread import ServerThread
@@ -93,21 +92,8 @@ def write_tone(path: Path, seconds: float, hz: float = 440.0) -> None:
         out.writeframes(struct.pack(f"<{n}h", *samples))
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
 
 
-def free_port(even: bool = False) -> int:
-    for _ in range(200):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.bind(("127.0.0.1", 0))
-            port: int = s.getsockname()[1]
-        if not even or (port % 2 == 0 and port < 65000):
-            return port
-    raise RuntimeError("no free port")
 
 
 def sipp_command(server: ServerThread, service: str, scenario: str | None,
@@ -125,10 +111,6 @@ def sipp_rate(output: str) -> float:
     return float(found[-1]) if found else 0.0
 
 
-def failed_calls(output: str) -> int:
-    """SIPp's final "Failed call" count (cumulative column)."""
-    found = re.findall(r"Failed call\s*\|\s*\d+\s*\|\s*(\d+)", output)
-    return int(found[-1]) if found else -1
 
 
 def setup_rate(server: ServerThread, rate: int, workdir: Path) -> None:
