@@ -15,7 +15,6 @@ pairs involving one call or one agent, so matching that call or that agent resto
 from __future__ import annotations
 
 import heapq
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -31,7 +30,7 @@ from acd.commands import (
     RouteToFallback,
 )
 from acd.errors import AcdError, ConfigError, InvalidEvent, UnknownAgent, UnknownCall
-from acd.model import Agent, AgentConfig, Call
+from acd.model import DIALLABLE, Agent, AgentConfig, Call
 from acd.roster import Roster
 from acd.strategies import (
     RandomSource,
@@ -46,8 +45,6 @@ from queues.line import Entry, WaitingLine, make_key
 from queues.records import AgentState
 
 Fairness = Literal["longest_wait", "priority"]
-_DIALLABLE = re.compile(r"\+?[0-9]{4,20}")
-"""A caller number a lost-call callback can dial (anonymous and SIP names cannot be)."""
 TimerKind = Literal["max_wait", "escalate", "announce", "ring", "wrapup", "callback_retry"]
 Timer = tuple[float, int, TimerKind, str]
 
@@ -211,7 +208,7 @@ class Acd:
         del self.calls[call.call_id]
         self._records.append(rec.CallAbandoned(now, call.call_id, call.queue, now - call.since))
         queue = self.queues[call.queue]
-        if (queue.callback_lost and not call.recovers and _DIALLABLE.fullmatch(call.caller)
+        if (queue.callback_lost and not call.recovers and DIALLABLE.fullmatch(call.caller)
                 and now - call.since >= queue.callback_lost_after_s):
             self._call_back_lost(call, queue, now)
         if call.state == "offered":

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from queues.line import Entry
 from queues.records import AgentState
+
+DIALLABLE = re.compile(r"\+?[0-9]{4,20}")
+"""A number a callback can dial: digits, optionally after a plus (anonymous callers and SIP
+names cannot be called back)."""
 
 #: States in which an agent counts as logged in / as staffed (logged in and not paused).
 LOGGED_IN: frozenset[AgentState] = frozenset(

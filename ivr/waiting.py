@@ -21,10 +21,11 @@ connected (the driver drops it) or the caller has booked a callback (it hangs up
 from __future__ import annotations
 
 import math
-import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from acd.model import DIALLABLE
 from ivr.commands import HangUp, PlayPrompt, StopPrompt
 from ivr.config import Prompt, Waiting
 from ivr.errors import IvrError
@@ -41,8 +42,6 @@ __all__ = [
     "wait_text",
 ]
 
-#: A number the engine may dial back: digits, optionally after a plus sign.
-DIALLABLE: Final = re.compile(r"\+?[0-9]{4,20}")
 #: Positions above this are announced as "more than N".
 MAX_POSITION: Final = 20
 
@@ -153,10 +152,10 @@ class WaitingSession:
     is the number presented (dialled back on hash alone when it is diallable).
     """
 
-    def __init__(self, config: Waiting, prompts: dict[str, Prompt] | None, caller: str,
+    def __init__(self, config: Waiting, prompts: Mapping[str, Prompt], caller: str,
                  now: float) -> None:
         self.config = config
-        self.prompts = dict(prompts or {})
+        self.prompts = prompts  # the tree's (read-only) mapping: shared, never copied
         self.caller = caller
         self.state = "music"
         """``music``, ``message`` (a message or an announcement plays), ``offer`` (the

@@ -220,10 +220,7 @@ class Agents:
         if target is None:  # unregistered while the port was being bound
             self._failed(offer, "error")
             return
-        self._session_id += 1
-        address = self.calls.media_address
-        offer.local_sdp = sdp_offer(address, leg.port,
-                                    Origin("accueil", str(self._session_id), 1, address))
+        offer.local_sdp = self.offer_sdp(leg)
         leg_id = self.invite(offer.agent_id, offer.local_sdp.to_bytes(), call.caller)
         assert leg_id is not None  # the target was just checked
         offer.leg_id = leg_id
@@ -247,6 +244,12 @@ class Agents:
             self.calls.media.close_leg(offer.media)
         if self.offers.get(offer.call_id) is offer:
             del self.offers[offer.call_id]
+
+    def offer_sdp(self, leg: Leg) -> SessionDescription:
+        """Our SDP offer for an outgoing leg (agent, callback, supervisor) on ``leg``."""
+        self._session_id += 1
+        address = self.calls.media_address
+        return sdp_offer(address, leg.port, Origin("accueil", str(self._session_id), 1, address))
 
     def invite(self, agent_id: str, sdp: bytes, from_user: str) -> str | None:
         """INVITE the agent's phone with our SDP offer; the leg id (``None``: no phone)."""

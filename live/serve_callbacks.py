@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
@@ -35,8 +34,7 @@ from live.media import Leg, MediaError
 from live.serve_agents import failure_reason
 from live.serve_call import call_log
 from sip import events as sip_ev
-from sip.sdp import Origin, SdpError, SessionDescription, accept_answer
-from sip.sdp import offer as sdp_offer
+from sip.sdp import SdpError, SessionDescription, accept_answer
 
 if TYPE_CHECKING:
     from live.serve_agents import AgentEvent, Agents
@@ -82,7 +80,6 @@ class Callbacks:
         self.active: dict[str, Callback] = {}
         self.reached = 0
         self.unreached = 0
-        self._session_id = secrets.randbelow(2**40)
 
     # ------------------------------------------------------------- the ACD's commands
 
@@ -117,11 +114,6 @@ class Callbacks:
 
     # ------------------------------------------------------------------ dialling
 
-    def _sdp(self, leg: Leg) -> SessionDescription:
-        self._session_id += 1
-        address = self.calls.media_address
-        return sdp_offer(address, leg.port, Origin("accueil", str(self._session_id), 1, address))
-
     async def _dial_agent(self, cb: Callback) -> None:
         try:
             leg = await self.calls.media.open_leg(name=f"{cb.call_id}/agent")
@@ -133,7 +125,7 @@ class Callbacks:
         if cb.state != "opening":
             self._forget(cb)
             return
-        cb.agent_sdp = self._sdp(leg)
+        cb.agent_sdp = self.agents.offer_sdp(leg)
         leg_id = self.agents.invite(cb.agent_id, cb.agent_sdp.to_bytes(), from_user=cb.number)
         if leg_id is None:  # unregistered while the port was being bound
             self._agent_failed(cb, "error")
@@ -161,7 +153,7 @@ class Callbacks:
         if cb.state != "calling_caller":
             self._forget(cb)
             return
-        cb.caller_sdp = self._sdp(leg)
+        cb.caller_sdp = self.agents.offer_sdp(leg)
         uri = self.uri.replace("{number}", cb.number)
         now = self.calls.clock.now()
         cb.caller_leg = self.calls.endpoint.invite(uri, cb.caller_sdp.to_bytes(), now,

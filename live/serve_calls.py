@@ -406,7 +406,7 @@ class Calls:
         now = self.clock.now()
         self.queued[call.call_id] = (queued if queued.since is not None
                                      else replace(queued, since=now))
-        call.waiting = WaitingSession(config, dict(tree.prompts), call.caller, now)
+        call.waiting = WaitingSession(config, tree.prompts, call.caller, now)
         for command in call.waiting.start(now):
             self._execute_waiting(call, command, now)
         return bool(self.submit(queued))  # False: the ACD refused it
